@@ -7,7 +7,7 @@ Rules (used when the file itself shows no release date; see DESIGN.md section 4)
   Example: the 2022 tables arrived with the September 2024 update.
 * BEA detail benchmark tables (2017): published with the 2023 comprehensive update (2023-09-28 as release date used).
 * BLS OEWS May-Y estimates: the following spring (we use March 31 of Y+1).
-* O*NET releases: their release month (29.1 = 2024-11, 30.1 = 2025-12) -> first day of the next month.
+* O*NET releases: the first day of their release month (29.1 = 2024-11-01, 30.1 = 2025-12-01).
 * Market prices: the close of the day (published the same day); monthly French data: a month after the month ends;
   FRED: the observation date plus the series' usual lag.
 
