@@ -3,8 +3,9 @@
 Rules (used when the file itself shows no release date; see DESIGN.md section 4):
 
 * BEA quarterly GDP by industry: about 90 days after the quarter ends (the release that first carries the quarter).
-* BEA annual summary IO tables (Use/Make/requirements) for year Y: the annual update of year Y+2 (late September).
-  Example: the 2022 tables arrived with the September 2024 update.
+* BEA annual summary IO tables (Use/Make/requirements) for year Y: since BEA's 2014 comprehensive update the annual
+  update in late September of Y+1 carries year Y (the September 2024 update carried 2023); for years before 2013 we
+  use the conservative rule Y+2 (the annual tables then came with longer lags).
 * BEA detail benchmark tables (2017): published with the 2023 comprehensive update (2023-09-28 as release date used).
 * BLS OEWS May-Y estimates: the following spring (we use March 31 of Y+1).
 * O*NET releases: the first day of their release month (29.1 = 2024-11-01, 30.1 = 2025-12-01).
@@ -42,8 +43,10 @@ def bea_quarterly_published(quarter: str | pd.Period) -> dt.date:
 
 
 def bea_annual_io_published(year: int) -> dt.date:
-    """Annual summary IO tables for ``year`` appear in the annual update two years later (late September)."""
-    return dt.date(int(year) + 2, 9, 26)
+    """Annual summary IO tables for ``year``: the annual update of September ``year + 1`` (``year + 2`` before
+    2013, conservatively)."""
+    year = int(year)
+    return dt.date(year + 1 if year >= 2013 else year + 2, 9, 26)
 
 
 def bea_annual_gdp_by_industry_published(year: int) -> dt.date:
