@@ -1,0 +1,496 @@
+"""Compile the rule set into convex (linear) cvxpy constraints for the optimizer.
+
+Variable: ``w`` (cvxpy Variable, length n): long-only weights as fractions of net assets (NAV), one per row of the
+securities table (same order). With today's prices p_j, units held are ``u_j = w_j * NAV / p_j`` and the fraction of
+total assets is ``w_j * NAV / TA``. Cash is what the optimizer leaves uninvested.
+
+Every regulatory limit is compiled *below* its legal limit by the rule's ``compile_buffer`` (config) plus a
+numerical margin of 1e-6 (above solver tolerances), so that a solution feasible for the compiled constraints passes
+the exact checker (:mod:`compliance.check`). Regulatory and prospectus constraints are never relaxable; internal ones
+carry ``relaxable=True`` and a ``priority`` (lower relaxes first) for the optimizer's infeasibility fallback.
+
+Bucket tests are not convex
+---------------------------
+"At least 75% of total assets in cash, Government securities, investment companies and issuers each held at
+<= 5% of total assets and <= 10% of their voting securities" is a disjunction per issuer. The compiler picks the
+day's *large bucket* L first, then constrains linearly:
+
+* L = issuers of 'other securities' held today above ``5% - buffer`` of total assets or above ``10% - buffer`` of
+  their voting securities, issuers whose voting securities outstanding are unknown (counted outside the bucket,
+  the checker's worst case), plus the caller's ``large_candidates`` (issuers the portfolio manager wants to be
+  allowed to grow above 5%).
+* every issuer not in L:  issuer weight (total assets) <= 5% - buffer  and  units <= (10% - buffer) * voting
+  securities outstanding;
+* issuers in L together <= 25% - buffer of total assets (1 - 75%); if they already exceed that through market
+  moves (a passive discrepancy, s.5(c)), no security of L may be increased and their total may not grow.
+
+The same construction serves IRC s.851(b)(3)(A) (50%) and the internal 5/40 rule. Other acquisition-based limits
+follow one pattern: a group (issuer, industry, fund) within its compiled cap gets ``sum <= cap``; one already above
+it (passive) gets "no increase" on its securities. Securities whose data are missing (unknown shares outstanding,
+ADV, notional, industry) are handled as the checker's worst case, or may not be increased.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from .inputs import ComplianceInputError, normalize_securities
+from .rules import RuleSet
+
+#: Extra margin below every compiled cap, above the solvers' feasibility tolerance.
+NUMERIC_MARGIN = 1e-6
+
+
+@dataclass(frozen=True)
+class TaggedConstraint:
+    rule_id: str
+    severity: str
+    relaxable: bool
+    priority: int | None
+    description: str
+    constraint: cp.Constraint
+
+
+@dataclass
+class CompiledRules:
+    constraints: list[TaggedConstraint] = field(default_factory=list)
+    large_bucket: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def as_list(self, include_relaxable: bool = True) -> list[cp.Constraint]:
+        return [t.constraint for t in self.constraints if include_relaxable or not t.relaxable]
+
+    def by_rule(self, rule_id: str) -> list[TaggedConstraint]:
+        return [t for t in self.constraints if t.rule_id == rule_id]
+
+
+class _Ctx:
+    """Precomputed arrays for one universe and day."""
+
+    def __init__(self, w: cp.Variable, sec: pd.DataFrame, w0: np.ndarray, nav: float, ta: float,
+                 borrowings: float, other_assets: float, config: Mapping[str, Any]) -> None:
+        self.w, self.sec, self.w0, self.nav, self.ta = w, sec, w0, nav, ta
+        self.borrowings, self.other = borrowings, other_assets
+        self.config = config
+        self.k = nav / ta  # NAV fraction -> total-assets fraction
+        self.price = sec["price"].to_numpy(float)
+        self.units_per_w = nav / self.price  # units held per unit of weight
+        self.n = len(sec)
+
+    def mask(self, cond: pd.Series) -> np.ndarray:
+        return cond.to_numpy(bool)
+
+    def groups(self, keys: pd.Series, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """Membership matrix G (groups x n) for securities in ``mask`` grouped by ``keys``."""
+        names = sorted({str(k) for k, m in zip(keys, mask) if m})
+        index = {g: i for i, g in enumerate(names)}
+        G = np.zeros((len(names), self.n))
+        for j, (k, m) in enumerate(zip(keys, mask)):
+            if m:
+                G[index[str(k)], j] = 1.0
+        return names, G
+
+    def voting_denominator(self) -> dict[str, float]:
+        """Issuer -> outstanding voting securities (NaN when unknown), as the checker reads them."""
+        out: dict[str, float] = {}
+        sec = self.sec
+        for issuer, g in sec[sec["is_voting"]].groupby("issuer_id"):
+            tot = g["issuer_voting_securities"].dropna()
+            if len(tot):
+                out[issuer] = float(tot.max())
+            elif len(g) == 1 and pd.notna(g["shares_outstanding"].iloc[0]):
+                out[issuer] = float(g["shares_outstanding"].iloc[0])
+            else:
+                out[issuer] = float("nan")
+        return out
+
+
+def _cap(limit: float, buffer: float) -> float:
+    return float(limit) - float(buffer) - NUMERIC_MARGIN
+
+
+def compile_rules(
+    w: cp.Variable,
+    securities: pd.DataFrame,
+    current_weights: np.ndarray | pd.Series,
+    nav_usd: float,
+    rules: RuleSet,
+    *,
+    prices: Mapping[str, float] | pd.Series | None = None,
+    total_assets_usd: float | None = None,
+    other_assets_usd: float = 0.0,
+    borrowings_usd: float = 0.0,
+    large_candidates: Iterable[str] = (),
+) -> CompiledRules:
+    """Compile ``rules`` into linear constraints on ``w`` (see the module docstring).
+
+    ``securities`` rows are in the order of ``w`` and follow the input schema of :mod:`compliance.inputs`, with a
+    ``price`` column or ``prices``; ``current_weights`` are today's holdings as fractions of NAV (same order).
+    """
+    cfg = rules.config
+    order = securities["security_id"].astype(str).str.strip().tolist()
+    sec = normalize_securities(securities, cfg).reindex(order)
+    if prices is not None:
+        sec["price"] = pd.Series(prices, dtype=float).reindex(order).to_numpy()
+    if "price" not in sec.columns or sec["price"].isna().any() or (sec["price"] <= 0).any():
+        raise ComplianceInputError("every security needs a positive price to compile the constraints",
+                                   path="securities", column="price")
+    if w.shape != (len(sec),):
+        raise ComplianceInputError("the weight variable does not match the securities table", path="securities",
+                                   expected=f"shape ({len(sec)},)", got=w.shape)
+    w0 = np.asarray(current_weights, dtype=float).reshape(-1)
+    if w0.shape != (len(sec),):
+        raise ComplianceInputError("current weights do not match the securities table", path="current_weights",
+                                   expected=f"{len(sec)} weights", got=len(w0))
+    ta = float(total_assets_usd) if total_assets_usd is not None else float(nav_usd)
+    ctx = _Ctx(w, sec, w0, float(nav_usd), ta, float(borrowings_usd), float(other_assets_usd), cfg)
+    out = CompiledRules()
+    cands = {str(c) for c in large_candidates}
+    for rule in rules:
+        fn = _COMPILERS.get(rule.rule_id)
+        if fn is None:
+            continue
+        params = rule.params
+        cons: list[tuple[str, cp.Constraint]] = []
+        fn(ctx, params, cons, out, cands, rule)
+        for desc, c in cons:
+            out.constraints.append(TaggedConstraint(
+                rule_id=rule.rule_id, severity=rule.severity, relaxable=rule.severity == "internal",
+                priority=params.get("relax_priority") if rule.severity == "internal" else None,
+                description=desc, constraint=c))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def _group_caps(ctx: _Ctx, names: list[str], G: np.ndarray, scale: float, cap: float, what: str,
+                cons: list[tuple[str, cp.Constraint]], extra: np.ndarray | None = None) -> None:
+    """For each group g: scale * (G_g @ w + extra @ w) <= cap when it is within the cap today, otherwise its
+    securities may not be increased and the sum may not grow (passive excess)."""
+    if not names:
+        return
+    E = np.zeros(ctx.n) if extra is None else extra
+    cur = scale * (G @ ctx.w0 + E @ ctx.w0)
+    ok = cur <= cap
+    if ok.any():
+        A = G[ok] + E[None, :]
+        cons.append((f"{what} <= {cap:.6g}", scale * (A @ ctx.w) <= cap))
+    for gi in np.flatnonzero(~ok):
+        members = np.flatnonzero(G[gi] + E)
+        cons.append((f"{what} {names[gi]}: above cap today ({cur[gi]:.6g}), no increase",
+                     ctx.w[members] <= ctx.w0[members]))
+
+
+def _no_increase(ctx: _Ctx, idx: np.ndarray, why: str, cons: list[tuple[str, cp.Constraint]]) -> None:
+    if len(idx):
+        cons.append((why, ctx.w[idx] <= ctx.w0[idx]))
+
+
+def _bucket(ctx: _Ctx, params: Mapping[str, Any], cons, out: CompiledRules, cands: set[str], rule,
+            auto: np.ndarray) -> None:
+    sec = ctx.sec
+    buf = params.get("compile_buffer", {})
+    a_cap = _cap(params["issuer_max_assets"], buf.get("issuer_assets", 0.0))
+    v_cap = _cap(params["issuer_max_voting"], buf.get("issuer_voting", 0.0))
+    other = ~auto
+    names, G = ctx.groups(sec["issuer_id"], other)
+    cur_ta = ctx.k * (G @ ctx.w0)
+    denom = ctx.voting_denominator()
+    vmask = sec["is_voting"].to_numpy(bool)
+    large: list[int] = []
+    for gi, issuer in enumerate(names):
+        voting_idx = np.flatnonzero(G[gi] * vmask)
+        d = denom.get(issuer, float("nan"))
+        cur_v = float((ctx.w0[voting_idx] * ctx.units_per_w[voting_idx]).sum()) / d if len(voting_idx) else 0.0
+        unknown_v = len(voting_idx) > 0 and np.isnan(d)
+        if cur_ta[gi] > a_cap or unknown_v or (not np.isnan(cur_v) and cur_v > v_cap) or issuer in cands:
+            large.append(gi)
+    small = [gi for gi in range(len(names)) if gi not in set(large)]
+    out.large_bucket[rule.rule_id] = sorted(names[gi] for gi in large)
+    if small:
+        cons.append((f"issuers outside the large bucket <= {a_cap:.6g} of total assets",
+                     ctx.k * (G[small] @ ctx.w) <= a_cap))
+        for gi in small:
+            voting_idx = np.flatnonzero(G[gi] * vmask)
+            if len(voting_idx):
+                d = denom[names[gi]]
+                cons.append((f"{names[gi]}: units <= {v_cap:.6g} of voting securities",
+                             ctx.units_per_w[voting_idx] @ ctx.w[voting_idx] <= v_cap * d))
+    l_cap = 1.0 - float(params["bucket_min"]) - float(buf.get("bucket", 0.0)) - ctx.other / ctx.ta - NUMERIC_MARGIN
+    if large:
+        row = G[large].sum(axis=0)
+        cur = ctx.k * float(row @ ctx.w0)
+        if cur <= l_cap:
+            cons.append((f"large bucket {out.large_bucket[rule.rule_id]} <= {l_cap:.6g} of total assets",
+                         ctx.k * (row @ ctx.w) <= l_cap))
+        else:
+            idx = np.flatnonzero(row)
+            cons.append((f"large bucket above {l_cap:.6g} today ({cur:.6g}): passive, no increase",
+                         ctx.w[idx] <= ctx.w0[idx]))
+
+
+def _c_ica5b1(ctx, params, cons, out, cands, rule) -> None:
+    auto = ctx.mask(ctx.sec["asset_type"].isin(["government", "investment_company"]))
+    _bucket(ctx, params, cons, out, cands, rule, auto)
+
+
+def _c_ric_a(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    auto = ctx.mask(s["asset_type"].eq("government") | (s["asset_type"].eq("investment_company") & s["is_ric"]))
+    _bucket(ctx, params, cons, out, cands, rule, auto)
+
+
+def _c_ric_bi(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    m = ctx.mask(~s["asset_type"].eq("government") & ~(s["asset_type"].eq("investment_company") & s["is_ric"]))
+    names, G = ctx.groups(s["issuer_id"], m)
+    cap = _cap(params["issuer_max_assets"], params.get("compile_buffer", {}).get("issuer_assets", 0.0))
+    _group_caps(ctx, names, G, ctx.k, cap, "issuer (total assets)", cons)
+
+
+def _c_ric_bii(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    buf = params.get("compile_buffer", {})
+    m = ctx.mask(~s["asset_type"].eq("government") & ~(s["asset_type"].eq("investment_company") & s["is_ric"]))
+    names, G = ctx.groups(s["issuer_id"], m)
+    denom = ctx.voting_denominator()
+    vmask = s["is_voting"].to_numpy(bool)
+    c_cap = _cap(params["control_voting"], buf.get("control_voting", 0.0))
+    controlled: list[int] = []
+    for gi, issuer in enumerate(names):
+        vidx = np.flatnonzero(G[gi] * vmask)
+        if not len(vidx):
+            continue
+        d = denom.get(issuer, float("nan"))
+        cur = float((ctx.w0[vidx] * ctx.units_per_w[vidx]).sum()) / d if not np.isnan(d) else float("nan")
+        if np.isnan(d) or cur > c_cap:
+            controlled.append(gi)
+        else:
+            cons.append((f"{issuer}: below control ({c_cap:.6g} of voting securities)",
+                         ctx.units_per_w[vidx] @ ctx.w[vidx] <= c_cap * d))
+    if len(controlled) < 1:
+        return
+    g_cap = _cap(params["group_max_assets"], buf.get("group_assets", 0.0))
+    group_of = {}
+    for gi in controlled:
+        lab = s.loc[G[gi] > 0, "ric_business_group"].dropna()
+        group_of[gi] = str(lab.iloc[0]) if len(lab) else None
+    unknown = np.zeros(ctx.n)
+    for gi, lab in group_of.items():
+        if lab is None:
+            unknown += G[gi]
+    labels = sorted({v for v in group_of.values() if v is not None})
+    rows = [sum(G[gi] for gi, lab in group_of.items() if lab == L) for L in labels] or [np.zeros(ctx.n)]
+    _group_caps(ctx, labels or ["(business unknown)"], np.vstack(rows), ctx.k, g_cap,
+                "controlled issuers in one business", cons, extra=unknown)
+
+
+def _c_industry(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    col = ctx.config["classification"]["industry_column"]
+    eligible = ~s["asset_type"].isin(["government", "investment_company", "derivative"])
+    known = ctx.mask(eligible & s[col].notna())
+    unknown = ctx.mask(eligible & s[col].isna()).astype(float)
+    names, G = ctx.groups(s[col], known)
+    scale = ctx.k if rule.basis == "total_assets" else 1.0
+    cap = _cap(params["industry_max"], params.get("compile_buffer", {}).get("industry", 0.0))
+    if not names and unknown.any():
+        names, G = ["(unclassified)"], np.zeros((1, ctx.n))
+    _group_caps(ctx, names, G, scale, cap, "industry", cons, extra=unknown)
+
+
+def _c_names(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    col = ctx.config["classification"]["name_qualifying_column"]
+    q = (s[col].fillna(False).astype(bool) & ~s["asset_type"].eq("derivative")).to_numpy(bool)
+    scale = ctx.nav / (ctx.nav + ctx.borrowings)
+    need = float(params["qualifying_min"]) + float(params.get("compile_buffer", {}).get("qualifying", 0.0)) \
+        + NUMERIC_MARGIN
+    cur = scale * float(ctx.w0[q].sum())
+    if cur >= need:
+        cons.append((f"qualifying investments >= {need:.6g} of Assets", scale * cp.sum(ctx.w[q]) >= need))
+    else:
+        cons.append((f"qualifying investments below {need:.6g} today ({cur:.6g}): may not fall further",
+                     scale * cp.sum(ctx.w[q]) >= cur))
+        _no_increase(ctx, np.flatnonzero(~q), "no acquisition of non-qualifying investments during a departure", cons)
+
+
+def _c_liquidity(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    liq = ctx.config["liquidity"]
+    buf = params.get("compile_buffer", {})
+    rate = float(liq["participation_rate"])
+    window = float(liq["sale_window_days"])
+    adv = s["adv_shares"].to_numpy(float)
+    given = s["liquidity_class"]
+    with np.errstate(invalid="ignore"):
+        full_cap = window * rate * adv / ctx.units_per_w  # weight at which days_to_sell = window
+        safe_cap = max(window - float(buf.get("days", 0.0)), 0.0) * rate * adv / ctx.units_per_w
+    ill = np.zeros(ctx.n, dtype=bool)
+    for j in range(ctx.n):
+        g = given.iloc[j]
+        if g is not None and not (isinstance(g, float) and np.isnan(g)):
+            ill[j] = g == "illiquid"
+        elif np.isnan(adv[j]) or adv[j] <= 0 or ctx.w0[j] > full_cap[j]:
+            ill[j] = True
+    capped = np.flatnonzero(~ill & given.isna().to_numpy())
+    if len(capped):
+        cons.append((f"positions stay sellable within {window - float(buf.get('days', 0.0)):g} days at "
+                     f"{rate:.0%} of ADV", ctx.w[capped] <= np.maximum(safe_cap[capped] - NUMERIC_MARGIN, 0.0)))
+    idx = np.flatnonzero(ill)
+    _no_increase(ctx, idx, "no acquisition of illiquid (or unclassifiable) investments", cons)
+    cap = _cap(params["illiquid_max"], buf.get("illiquid", 0.0))
+    if len(idx) and float(ctx.w0[idx].sum()) <= cap:
+        cons.append((f"illiquid investments <= {cap:.6g} of net assets", cp.sum(ctx.w[idx]) <= cap))
+
+
+def _voting_caps(ctx: _Ctx, mask: np.ndarray, limit: float, buffer: float, what: str, cons) -> None:
+    """Units of each issuer's voting securities (within ``mask``) <= (limit - buffer) * outstanding."""
+    s = ctx.sec
+    denom = ctx.voting_denominator()
+    cap = _cap(limit, buffer)
+    vm = mask & s["is_voting"].to_numpy(bool)
+    names, G = ctx.groups(s["issuer_id"], vm)
+    for gi, issuer in enumerate(names):
+        idx = np.flatnonzero(G[gi])
+        d = denom.get(issuer, float("nan"))
+        if np.isnan(d):
+            _no_increase(ctx, idx, f"{issuer}: voting securities outstanding unknown, no increase", cons)
+            continue
+        cur = float((ctx.w0[idx] * ctx.units_per_w[idx]).sum()) / d
+        if cur <= cap:
+            cons.append((f"{issuer}: {what} <= {cap:.6g}", ctx.units_per_w[idx] @ ctx.w[idx] <= cap * d))
+        else:
+            _no_increase(ctx, idx, f"{issuer}: {what} above cap today, no increase", cons)
+
+
+def _c_12d1_i(ctx, params, cons, out, cands, rule) -> None:
+    elected = bool(ctx.config["fund"].get("elects_rule_12d1_4"))
+    limit = params["control_max_voting_12d1_4" if elected else "fund_max_voting"]
+    m = ctx.mask(ctx.sec["asset_type"].eq("investment_company"))
+    _voting_caps(ctx, m, limit, params.get("compile_buffer", {}).get("fund_voting", 0.0),
+                 "fraction of the acquired fund's voting securities", cons)
+
+
+def _c_12d1_ii(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    names, G = ctx.groups(s["issuer_id"], ctx.mask(s["asset_type"].eq("investment_company")))
+    cap = _cap(params["fund_max_assets"], params.get("compile_buffer", {}).get("fund_assets", 0.0))
+    _group_caps(ctx, names, G, ctx.k, cap, "one acquired fund (total assets)", cons)
+
+
+def _c_12d1_iii(ctx, params, cons, out, cands, rule) -> None:
+    m = ctx.mask(ctx.sec["asset_type"].eq("investment_company"))
+    if not m.any():
+        return
+    cap = _cap(params["funds_max_assets"], params.get("compile_buffer", {}).get("funds_assets", 0.0))
+    _group_caps(ctx, ["all investment companies"], m[None, :].astype(float), ctx.k, cap,
+                "all acquired funds (total assets)", cons)
+
+
+def _c_12d3_equity(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    cap = _cap(params["class_max"], params.get("compile_buffer", {}).get("class", 0.0))
+    for j in np.flatnonzero(ctx.mask(s["is_securities_related"] & s["asset_type"].eq("equity"))):
+        out_j = s["shares_outstanding"].iloc[j]
+        if pd.isna(out_j):
+            _no_increase(ctx, np.array([j]), f"{s.index[j]}: class outstanding unknown, no increase", cons)
+        elif ctx.w0[j] * ctx.units_per_w[j] <= cap * out_j:
+            cons.append((f"{s.index[j]}: <= {cap:.6g} of the class", ctx.units_per_w[j] * ctx.w[j] <= cap * out_j))
+        else:
+            _no_increase(ctx, np.array([j]), f"{s.index[j]}: above cap today, no increase", cons)
+
+
+def _c_12d3_debt(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    cap = _cap(params["debt_max"], params.get("compile_buffer", {}).get("debt", 0.0))
+    m = ctx.mask(s["is_securities_related"] & s["asset_type"].eq("debt"))
+    names, G = ctx.groups(s["issuer_id"], m)
+    for gi, issuer in enumerate(names):
+        idx = np.flatnonzero(G[gi])
+        o = s["shares_outstanding"].iloc[idx].dropna()
+        if not len(o):
+            _no_increase(ctx, idx, f"{issuer}: debt outstanding unknown, no increase", cons)
+            continue
+        d = float(o.max())
+        if float((ctx.w0[idx] * ctx.units_per_w[idx]).sum()) <= cap * d:
+            cons.append((f"{issuer}: <= {cap:.6g} of its debt", ctx.units_per_w[idx] @ ctx.w[idx] <= cap * d))
+        else:
+            _no_increase(ctx, idx, f"{issuer}: above cap today, no increase", cons)
+
+
+def _c_12d3_assets(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    names, G = ctx.groups(s["issuer_id"], ctx.mask(s["is_securities_related"]))
+    cap = _cap(params["issuer_max_assets"], params.get("compile_buffer", {}).get("issuer_assets", 0.0))
+    _group_caps(ctx, names, G, ctx.k, cap, "securities-related issuer (total assets)", cons)
+
+
+def _c_18f4(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    d = ctx.mask(s["asset_type"].eq("derivative") & ~s["is_hedge"])
+    if not d.any():
+        return
+    notional = s["notional_per_unit_usd"].to_numpy(float)
+    unknown = d & np.isnan(notional)
+    _no_increase(ctx, np.flatnonzero(unknown), "derivatives with unknown notional: no increase", cons)
+    known = np.flatnonzero(d & ~np.isnan(notional))
+    if len(known):
+        coef = np.zeros(ctx.n)
+        coef[known] = notional[known] * ctx.units_per_w[known] / ctx.nav
+        cap = _cap(params["exposure_max"], params.get("compile_buffer", {}).get("exposure", 0.0))
+        if float(coef @ ctx.w0) <= cap:
+            cons.append((f"derivatives exposure <= {cap:.6g} of net assets", coef @ ctx.w <= cap))
+        else:
+            _no_increase(ctx, known, "derivatives exposure above cap today: no increase", cons)
+
+
+def _c_max_weight(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    names, G = ctx.groups(s["issuer_id"], ctx.mask(~s["asset_type"].eq("government")))
+    cap = _cap(params["issuer_max_net_assets"], params.get("compile_buffer", {}).get("issuer", 0.0))
+    _group_caps(ctx, names, G, 1.0, cap, "issuer (net assets)", cons)
+
+
+def _c_large_40(ctx, params, cons, out, cands, rule) -> None:
+    s = ctx.sec
+    names, G = ctx.groups(s["issuer_id"], ctx.mask(~s["asset_type"].eq("government")))
+    thr = float(params["large_issuer_threshold"]) - NUMERIC_MARGIN
+    cur = G @ ctx.w0
+    large = [gi for gi, n in enumerate(names) if cur[gi] > thr or n in cands]
+    small = [gi for gi in range(len(names)) if gi not in set(large)]
+    out.large_bucket[rule.rule_id] = sorted(names[gi] for gi in large)
+    if small:
+        cons.append((f"issuers outside the 5/40 set <= {thr:.6g} of net assets", G[small] @ ctx.w <= thr))
+    if large:
+        cap = _cap(params["large_sum_max"], params.get("compile_buffer", {}).get("large_sum", 0.0))
+        _group_caps(ctx, ["issuers above 5%"], G[large].sum(axis=0)[None, :], 1.0, cap, "5/40 sum", cons)
+
+
+def _c_turnover(ctx, params, cons, out, cands, rule) -> None:
+    cap = _cap(params["turnover_max"], params.get("compile_buffer", {}).get("turnover", 0.0))
+    cons.append((f"one-way turnover <= {cap:.6g}", 0.5 * cp.norm1(ctx.w - ctx.w0) <= cap))
+
+
+_COMPILERS = {
+    "ica_5b1_diversification": _c_ica5b1,
+    "irc_851b3A_50pct_bucket": _c_ric_a,
+    "irc_851b3Bi_single_issuer": _c_ric_bi,
+    "irc_851b3Bii_controlled_group": _c_ric_bii,
+    "industry_concentration": _c_industry,
+    "rule_35d1_names": _c_names,
+    "rule_22e4_illiquid": _c_liquidity,
+    "ica_12d1Ai_fund_voting": _c_12d1_i,
+    "ica_12d1Aii_single_fund": _c_12d1_ii,
+    "ica_12d1Aiii_all_funds": _c_12d1_iii,
+    "rule_12d3_1_equity_class": _c_12d3_equity,
+    "rule_12d3_1_debt": _c_12d3_debt,
+    "rule_12d3_1_assets": _c_12d3_assets,
+    "rule_18f4_limited_user": _c_18f4,
+    "prospectus_max_issuer_weight": _c_max_weight,
+    "internal_large_issuers_40": _c_large_40,
+    "internal_turnover": _c_turnover,
+}
