@@ -21,6 +21,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="econgraph: official economic data -> quarterly graph of the US economy -> AI-managed ETF")
 data_app = typer.Typer(no_args_is_help=True, help="Inspect the warehouse.")
 app.add_typer(data_app, name="data")
+io_app = typer.Typer(no_args_is_help=True, help="Input-output mathematics (BEA method).")
+app.add_typer(io_app, name="io")
+graph_app = typer.Typer(no_args_is_help=True, help="The quarterly graph store.")
+app.add_typer(graph_app, name="graph")
 
 console = Console(stderr=True)
 out = Console()
@@ -95,6 +99,143 @@ def data_list(fmt: str = typer.Option("table", "--format", help="table | json"))
         t.add_row(r["source"], r["table"], f"{r['rows']:,}", periods, ",".join(r.get("vintages") or []), pub)
     out.print(t)
     out.print(f"[dim]{SNAPSHOT_VINTAGE_NOTE}[/dim]")
+
+
+def _fail(exc: Exception, code: int = 2):
+    console.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def build(
+    quarters: Optional[str] = typer.Option(None, "--quarters", help="e.g. 2005Q1:2024Q3 or 2024Q3 (default: all)"),
+    store: Optional[str] = typer.Option(None, "--store", help="embedded | neo4j (default: settings)"),
+) -> None:
+    """Build quarterly graphs (SUPPLIES, EMPLOYS, PERFORMS, task scores, AI impact) into the graph store."""
+    from graph.build import BuildError
+
+    from .graphs import QueryError, build as do_build
+
+    settings = get_settings()
+    with _progress() as bar:
+        task = bar.add_task("build", total=None)
+        try:
+            rows = do_build(settings, quarters, store, progress=lambda q: bar.update(task, advance=1,
+                                                                                     description=f"built {q}"),
+                            on_total=lambda n: bar.update(task, total=n))
+        except (BuildError, QueryError, IngestError, ValueError) as exc:
+            _fail(exc)
+    last = rows[-1] if rows else None
+    out.print(f"built {len(rows)} quarters into the {store or settings.graph_store} store"
+              + (f"; latest {last['quarter']} (IO {last['io_year']}, OEWS {last['oews_period']})" if last else ""))
+    backcast = [r["quarter"] for r in rows if r["backcast"]]
+    if backcast:
+        out.print(f"[yellow]{len(backcast)} quarters ({backcast[0]}..{backcast[-1]}) use an occupation layer "
+                  f"backcast from the first published OEWS industry year (flagged in every output)[/yellow]")
+
+
+@app.command()
+def impact(
+    quarter: Optional[str] = typer.Option(None, "--quarter", help="e.g. 2024Q3 (default: latest built)"),
+    industry: Optional[str] = typer.Option(None, "--industry", help="BEA summary code, e.g. 5415"),
+    rater: Optional[str] = typer.Option(None, "--rater", help="human | gpt4 | embedding | llm | consensus"),
+    fmt: str = typer.Option("table", "--format", help="table | json | csv"),
+    plot: Optional[str] = typer.Option(None, "--plot", help="write a PNG: direct vs supply-chain exposure"),
+) -> None:
+    """How many dollars of work in each industry LLMs can do, directly and through the supply chain."""
+    from .graphs import QueryError, impact_plot, impact_report, open_store
+
+    settings = get_settings()
+    store = open_store(settings)
+    try:
+        rep = impact_report(store, quarter, industry, rater)
+    except QueryError as exc:
+        _fail(exc)
+    finally:
+        store.close()
+    if plot:
+        impact_plot(rep["industries"], rep["quarter"], rep["rater"], plot)
+        console.print(f"plot written to {plot}")
+    if fmt == "json":
+        out.print_json(json.dumps(rep))
+        return
+    import pandas as pd
+
+    rows = pd.DataFrame([{k: v for k, v in r.items() if not isinstance(v, (list, dict))} for r in rep["industries"]])
+    if fmt == "csv":
+        sys.stdout.write(rows.to_csv(index=False))
+        return
+    nat = rep["national"]
+    t = Table(title=f"AI impact {rep['quarter']}, rater {rep['rater']} (OEWS {rep['basis']['oews_period']}"
+                    f"{', BACKCAST' if rep['basis']['backcast'] else ''}; IO {rep['basis']['io_year']})")
+    for col in ("bea_code", "name", "wage bill $B", "automatable $B", "share", "supply chain /$", "raters $B"):
+        t.add_column(col, justify="right" if col not in ("bea_code", "name") else "left")
+    for r in sorted(rep["industries"], key=lambda r: -(r["automatable_wage_bill_usd"] or 0)):
+        b = r["automatable_wage_bill_usd_band"]
+        t.add_row(r["bea_code"], r["name"][:40], _b(r["wage_bill_usd"]), _b(r["automatable_wage_bill_usd"]),
+                  _p(r["automatable_share"]), _f(r["supply_chain_automatable_per_usd_final_demand"]),
+                  f"{_b(b['min'])}-{_b(b['max'])}")
+    out.print(t)
+    nb = nat["automatable_wage_bill_usd_band"]
+    out.print(f"national: wage bill ${_b(nat['wage_bill_usd'])}B, automatable ${_b(nat['automatable_wage_bill_usd'])}B"
+              f" ({_p(nat['automatable_share'])}); across raters ${_b(nb['min'])}B-${_b(nb['max'])}B")
+    out.print(f"[dim]{rep['basis']['note']}[/dim]")
+
+
+def _b(v) -> str:
+    return "n/a" if v is None else f"{v / 1e9:,.1f}"
+
+
+def _p(v) -> str:
+    return "n/a" if v is None else f"{100 * v:.1f}%"
+
+
+def _f(v) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+@io_app.command("requirements")
+def io_requirements(
+    year: int = typer.Option(..., "--year"),
+    kind: str = typer.Option("total", "--kind", help="direct | direct-ixi | total | ghosh"),
+    fmt: str = typer.Option("csv", "--format", help="csv | json"),
+) -> None:
+    """Export direct (commodity x industry), industry x industry, total (Leontief) or Ghosh requirements."""
+    from .graphs import QueryError, requirements
+
+    try:
+        m = requirements(get_settings(), year, kind)
+    except QueryError as exc:
+        _fail(exc)
+    if fmt == "json":
+        out.print_json(json.dumps({"year": year, "kind": kind, "rows": list(m.index), "columns": list(m.columns),
+                                   "values": m.round(12).values.tolist()}))
+    else:
+        sys.stdout.write(m.to_csv(float_format="%.10g"))
+
+
+@graph_app.command("export")
+def graph_export(
+    quarter: str = typer.Option(..., "--quarter"),
+    fmt: str = typer.Option("graphml", "--format", help="graphml | parquet"),
+    out_path: Optional[str] = typer.Option(None, "--out", help="file (graphml) or directory (parquet)"),
+) -> None:
+    """Export one quarter of the graph."""
+    from graph.embedded import export_quarter
+    from graph.store import GraphStoreError
+
+    from .graphs import open_store
+
+    settings = get_settings()
+    path = out_path or str(settings.home / "exports" / (f"{quarter}.graphml" if fmt == "graphml" else quarter))
+    store = open_store(settings)
+    try:
+        export_quarter(store, quarter, fmt, path)
+    except (GraphStoreError, ValueError) as exc:
+        _fail(exc)
+    finally:
+        store.close()
+    out.print(f"exported {quarter} to {path}")
 
 
 @app.command()

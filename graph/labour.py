@@ -1,0 +1,196 @@
+r"""The labour layer of the graph: EMPLOYS (industry -> occupation), PERFORMS (occupation -> task), task scores.
+
+Sources (warehouse tables): ``oews_industry`` (BLS OEWS by industry), ``xwalk_oews_industry_bea`` (OEWS industry
+code -> BEA summary industry with allocation shares), ``onet_tasks``, ``xwalk_onet_soc`` (O*NET-SOC -> OEWS
+occupation code), ``exposure_eloundou_tasks`` (published human and GPT-4 labels).
+
+**Which OEWS year a quarter uses (point in time).** A quarter's graph is built as of its GDP-by-industry release
+(:func:`ingest.calendar.bea_quarterly_published`). It uses the latest OEWS May year whose industry-by-occupation
+estimates were published by then. Quarters released before the first industry file of the snapshot (May 2022,
+published 2023-03-31) get the occupation layer of that nearest published year, flagged ``backcast`` in every output.
+
+**Granularity.** May 2022-2024 give 2-digit sectors; May 2025 gives 3- and 4-digit industries. Within each 3-digit
+industry we use its 4-digit children when they partition it (their total employment is within 0.5% of the parent's),
+else the 3-digit row; years with sectors only use the sectors. Each OEWS industry is allocated to BEA summary
+industries with the crosswalk's documented shares (2017 detail gross output), so a sector's occupation mix is shared
+by the BEA industries in it: that is the main approximation for May 2022-2024 and is reported as ``granularity``.
+
+**Wage bill** = employment x mean annual wage (USD). Only ``detailed`` occupations are used (never the broad/major
+aggregates). Employment that BLS suppressed is left out and its share reported. Where the annual mean wage is not
+published: hourly-only occupations use hourly x 2,080 hours (the BLS convention); otherwise the occupation's
+cross-industry mean wage of the same year; if that is top-coded too, the published top-code threshold
+($239,200/yr, a lower bound). The imputed share of the wage bill is reported per industry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ingest.calendar import oews_published
+
+from .impact import score_from_labels, task_weights
+
+HOURS_PER_YEAR = 2080.0
+TOP_CODE_ANNUAL_USD = 239_200.0
+PARTITION_TOLERANCE = 0.005
+
+
+class LabourDataError(ValueError):
+    """A labour-layer input that cannot be used (names the industry, occupation or year)."""
+
+
+@dataclass(frozen=True)
+class OewsChoice:
+    year: int
+    backcast: bool
+    published: pd.Timestamp
+
+
+def choose_oews_year(oews_industry: pd.DataFrame, as_of) -> OewsChoice:
+    """The latest OEWS year with industry-by-occupation data published by ``as_of`` (else the earliest, backcast)."""
+    years = sorted(int(y) for y in oews_industry["year"].unique())
+    if not years:
+        raise LabourDataError("no OEWS industry-by-occupation data in the warehouse")
+    ts = pd.Timestamp(as_of)
+    published = [y for y in years if pd.Timestamp(oews_published(y)) <= ts]
+    if published:
+        y = max(published)
+        return OewsChoice(y, False, pd.Timestamp(oews_published(y)))
+    y = min(years)
+    return OewsChoice(y, True, pd.Timestamp(oews_published(y)))
+
+
+def _industry_rows(oews: pd.DataFrame, year: int) -> tuple[pd.DataFrame, str]:
+    """Rows of the finest industry partition available in ``year`` (see module docstring)."""
+    yr = oews[oews["year"] == year]
+    levels = set(yr["industry_level"].unique())
+    totals = yr[yr["occ_code"] == "00-0000"].set_index("industry_code")["employment"]
+    if "naics3" not in levels:
+        return yr[yr["industry_level"] == "sector"], "sector"
+    sectors = yr[yr["industry_level"] == "sector"]["industry_code"].unique()
+    n3 = yr[yr["industry_level"] == "naics3"]["industry_code"].unique()
+    n4 = yr[yr["industry_level"] == "naics4"]["industry_code"].unique()
+    chosen: list[str] = []
+    for parent in n3:
+        kids = [c for c in n4 if c[:3] == parent[:3]]
+        kid_total = float(totals.reindex(kids).fillna(0).sum()) if kids else 0.0
+        par_total = float(totals.get(parent, np.nan))
+        if kids and par_total > 0 and abs(kid_total / par_total - 1) <= PARTITION_TOLERANCE:
+            chosen.extend(kids)
+        else:
+            chosen.append(parent)
+    # sectors without any 3-digit breakdown (e.g. government '99') keep the sector row
+    covered = {c[:2] for c in n3}
+    for s in sectors:
+        first = s.split("-")[0]
+        if not any(cov.startswith(first[:2]) for cov in covered) or s == "99":
+            chosen.append(s)
+    return yr[yr["industry_code"].isin(chosen)], "naics4/naics3"
+
+
+def employs_for_year(oews_industry: pd.DataFrame, xwalk: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """EMPLOYS edges for one OEWS year.
+
+    Returns ``(edges, coverage)``: edges ``bea_code, soc, employment, wage_bill_usd, mean_wage_usd,
+    imputed_wage_bill_usd, period`` and per-industry coverage ``bea_code, suppressed_employment_share,
+    imputed_wage_share, granularity``.
+    """
+    rows, granularity = _industry_rows(oews_industry, year)
+    det = rows[rows["o_group"] == "detailed"].copy()
+    if det.empty:
+        raise LabourDataError(f"OEWS May {year}: no detailed occupation rows at industry level")
+    unknown = sorted(set(det["industry_code"]) - set(xwalk["oews_industry_code"]))
+    if unknown:
+        raise LabourDataError(f"OEWS May {year}: industry codes with no BEA crosswalk entry: {unknown[:10]}")
+    nat = oews_industry[(oews_industry["year"] == year) & (oews_industry["industry_level"] == "cross_industry")
+                        & (oews_industry["o_group"] == "detailed")]
+    nat_wage = nat.drop_duplicates("occ_code").set_index("occ_code")["mean_wage_usd"]
+    wage = det["mean_wage_usd"].astype(float)
+    imputed = wage.isna()
+    hourly = det["hourly_mean_wage_usd"].astype(float) * HOURS_PER_YEAR
+    wage = wage.fillna(hourly.where(det["mean_wage_status"] == "hourly_only"))
+    hourly_only = (det["mean_wage_status"] == "hourly_only") & det["mean_wage_usd"].isna()
+    imputed = imputed & ~hourly_only
+    wage = wage.fillna(det["occ_code"].map(nat_wage)).fillna(TOP_CODE_ANNUAL_USD)
+    det = det.assign(mean_wage_usd=wage, wage_imputed=imputed)
+    suppressed = det["employment"].isna()
+    det["employment"] = det["employment"].astype(float)
+    ok = det[~suppressed].copy()
+    ok["wage_bill_usd"] = ok["employment"] * ok["mean_wage_usd"]
+    ok["imputed_wage_bill_usd"] = ok["wage_bill_usd"].where(ok["wage_imputed"], 0.0)
+    xw = xwalk[["oews_industry_code", "bea_code", "share"]].rename(columns={"oews_industry_code": "industry_code"})
+    alloc = ok.merge(xw, on="industry_code", how="inner")
+    for col in ("employment", "wage_bill_usd", "imputed_wage_bill_usd"):
+        alloc[col] = alloc[col] * alloc["share"]
+    edges = alloc.groupby(["bea_code", "occ_code"], as_index=False)[
+        ["employment", "wage_bill_usd", "imputed_wage_bill_usd"]].sum()
+    edges = edges[edges["employment"] > 0].rename(columns={"occ_code": "soc"})
+    edges["mean_wage_usd"] = edges["wage_bill_usd"] / edges["employment"]
+    edges["period"] = f"{year}-05"
+    # coverage per BEA industry: share of industry employment hidden by suppression (estimated from the
+    # industry's 'All Occupations' total) and the imputed share of the wage bill
+    totals = rows[rows["occ_code"] == "00-0000"][["industry_code", "employment"]].merge(xw, on="industry_code")
+    totals["employment"] = totals["employment"] * totals["share"]
+    tot = totals.groupby("bea_code")["employment"].sum()
+    got = edges.groupby("bea_code")["employment"].sum()
+    wb = edges.groupby("bea_code")[["wage_bill_usd", "imputed_wage_bill_usd"]].sum()
+    coverage = pd.DataFrame({
+        "total_employment": tot,
+        "detailed_employment": got.reindex(tot.index).fillna(0.0),
+    })
+    coverage["suppressed_employment_share"] = (1 - coverage["detailed_employment"] / coverage["total_employment"]
+                                               ).clip(lower=0.0)
+    coverage["imputed_wage_share"] = (wb["imputed_wage_bill_usd"] / wb["wage_bill_usd"]).reindex(coverage.index)
+    coverage["granularity"] = granularity
+    coverage.index.name = "bea_code"
+    return edges.reset_index(drop=True), coverage.reset_index()
+
+
+def occupations(oews_industry: pd.DataFrame, onet_occupations: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Occupation nodes: OEWS detailed codes (SOC 2018, or OEWS aggregates such as 13-1020) with titles."""
+    det = oews_industry[oews_industry["o_group"] == "detailed"].sort_values("year")
+    occ = det.drop_duplicates("occ_code", keep="last")[["occ_code", "occ_title"]]
+    return occ.rename(columns={"occ_code": "soc", "occ_title": "title"}).sort_values("soc").reset_index(drop=True)
+
+
+def performs(onet_tasks: pd.DataFrame, xwalk_onet_soc: pd.DataFrame, release: str = "29.1",
+             scheme: str = "core") -> pd.DataFrame:
+    """PERFORMS edges: OEWS occupation -> O*NET task, weights summing to 1 per occupation.
+
+    Task weights are built per O*NET-SOC occupation with ``scheme`` (equal | core | onet; see
+    :func:`graph.impact.task_weights`); when several O*NET-SOC occupations map to one OEWS code (specialties such
+    as 11-1011.03, or OEWS aggregates such as 13-1020), each counts equally.
+    """
+    tasks = onet_tasks[onet_tasks["release"] == release]
+    if tasks.empty:
+        raise LabourDataError(f"no O*NET tasks for release {release!r}")
+    base = tasks.rename(columns={"onet_soc": "soc"})[["soc", "task_id", "task_type"]]
+    w = task_weights(base, scheme=scheme)  # per O*NET-SOC code
+    xw = xwalk_onet_soc[["onet_soc", "oews_occ_code"]].dropna().drop_duplicates()
+    w = w.merge(xw, left_on="soc", right_on="onet_soc", how="inner")
+    n_onet = w.groupby("oews_occ_code")["onet_soc"].transform("nunique")
+    w["weight"] = w["weight"] / n_onet
+    out = w.groupby(["oews_occ_code", "task_id"], as_index=False)["weight"].sum()
+    out = out.rename(columns={"oews_occ_code": "soc"})
+    out["weight"] = out["weight"] / out.groupby("soc")["weight"].transform("sum")
+    out["scheme"] = scheme
+    return out
+
+
+def published_scores(eloundou: pd.DataFrame, scheme: str = "beta") -> pd.DataFrame:
+    """Task scores of the published raters (``human``, ``gpt4``): long table task_id, rater, exposure_class, score."""
+    frames = []
+    for rater, col, model in (("human", "human_exposure", "human annotators (Eloundou et al. 2024)"),
+                              ("gpt4", "gpt4_exposure", "GPT-4 (Eloundou et al. 2024)")):
+        lab = eloundou[["task_id", col]].dropna()
+        frames.append(pd.DataFrame({
+            "task_id": lab["task_id"].astype("int64").to_numpy(),
+            "rater": rater,
+            "exposure_class": lab[col].astype(str).to_numpy(),
+            "score": score_from_labels(lab[col].astype(str), scheme).to_numpy(),
+            "rubric_version": "eloundou-2023",
+            "model": model,
+        }))
+    return pd.concat(frames, ignore_index=True)
