@@ -25,6 +25,8 @@ io_app = typer.Typer(no_args_is_help=True, help="Input-output mathematics (BEA m
 app.add_typer(io_app, name="io")
 graph_app = typer.Typer(no_args_is_help=True, help="The quarterly graph store.")
 app.add_typer(graph_app, name="graph")
+forecast_app = typer.Typer(no_args_is_help=True, help="Next-quarter forecasts (GNN + baselines, walk-forward).")
+app.add_typer(forecast_app, name="forecast")
 
 console = Console(stderr=True)
 out = Console()
@@ -236,6 +238,100 @@ def graph_export(
     finally:
         store.close()
     out.print(f"exported {quarter} to {path}")
+
+
+def _forecast_config(quick: bool, seeds: int | None):
+    from gnn.evaluate import EvalConfig, ci_config
+
+    cfg = ci_config() if quick else EvalConfig()
+    if seeds is not None:
+        cfg.gnn.n_seeds = seeds
+    return cfg
+
+
+@forecast_app.command("train")
+def forecast_train(
+    quarter: Optional[str] = typer.Option(None, "--quarter", help="train with what was known when forecasting it"),
+    quick: bool = typer.Option(False, "--quick", help="small configuration (CI)"),
+    seeds: Optional[int] = typer.Option(None, "--seeds"),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (default: settings)"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Train the GNN ensemble and store it in the model registry."""
+    from gnn.train import train
+
+    from .forecasting import open_graph_inputs
+
+    settings = get_settings()
+    cfg = _forecast_config(quick, seeds).gnn
+    cfg.device = device or settings.resolved_device()
+    supplies, metrics = open_graph_inputs(settings)
+    with console.status("training the GNN ensemble"):
+        entry = train(settings.home, config=cfg, supplies=supplies, graph_metrics=metrics, as_of_quarter=quarter)
+    if fmt == "json":
+        out.print_json(json.dumps(entry, default=str))
+    else:
+        out.print(f"model {entry.get('model_id', entry.get('id'))} stored under {settings.home / 'models'}")
+
+
+@forecast_app.command("evaluate")
+def forecast_evaluate(
+    quick: bool = typer.Option(False, "--quick", help="small configuration (CI): 2 origins, 3 seeds"),
+    seeds: Optional[int] = typer.Option(None, "--seeds", help="neural-model seeds (default 20)"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Walk-forward evaluation of the GNN against the baselines; report under <home>/reports/forecast/."""
+    from gnn.evaluate import evaluate
+
+    from .forecasting import open_graph_inputs
+
+    settings = get_settings()
+    supplies, metrics = open_graph_inputs(settings)
+    cfg = _forecast_config(quick, seeds)
+    cfg.gnn.device = settings.resolved_device()
+    with _progress() as bar:
+        task = bar.add_task("walk-forward", total=None)
+        res = evaluate(settings.home, config=cfg, supplies=supplies, graph_metrics=metrics,
+                       progress=lambda *a, **k: bar.update(task, advance=1))
+    if fmt == "json":
+        out.print_json(json.dumps(res, default=str))
+        return
+    for target, models in res.get("targets", res).items():
+        if not isinstance(models, dict):
+            continue
+        t = Table(title=f"{target}: best baseline {models.get('best_baseline')}, DM p = {models.get('dm_pvalue')}")
+        for col in ("model", "pinball", "mae", "rank IC (t)"):
+            t.add_column(col)
+        for name, m in (models.get("models") or {}).items():
+            ic = f"{m['rank_ic_mean']:.3f} ({m['rank_ic_t']:.2f})" if m.get("rank_ic_mean") is not None else ""
+            t.add_row(name, f"{m['pinball']:.5f}", f"{m['mae']:.5f}", ic)
+        out.print(t)
+    out.print(f"report: {settings.home / 'reports' / 'forecast' / 'report.md'}")
+
+
+@forecast_app.command("predict")
+def forecast_predict(
+    quarter: Optional[str] = typer.Option(None, "--quarter"),
+    model: Optional[str] = typer.Option(None, "--model", help="model id (default: latest)"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Per-industry return quantiles for the next period (what the allocator consumes)."""
+    from gnn.predict import predict
+
+    from .forecasting import open_graph_inputs
+
+    settings = get_settings()
+    supplies, metrics = open_graph_inputs(settings)
+    try:
+        frame, path = predict(settings.home, quarter=quarter, model_id=model, supplies=supplies,
+                              graph_metrics=metrics)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        _fail(exc)
+    if fmt == "json":
+        out.print_json(frame.to_json(orient="records", date_format="iso"))
+    else:
+        out.print(frame.to_string(index=False))
+        out.print(f"written to {path}")
 
 
 @app.command()

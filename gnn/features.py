@@ -1,0 +1,482 @@
+r"""Point-in-time inputs of the forecaster: industry returns, node features, targets and quarterly SUPPLIES edges.
+
+Timing convention (one *snapshot* per decision quarter ``s``)
+---------------------------------------------------------------
+* The forecast is made at the close of the **as-of date** ``A_s`` = the last calendar day of quarter ``s - 1``
+  (the day before quarter ``s`` starts). Only rows whose ``published_date <= A_s`` enter the features.
+* ``L_s`` (the *information quarter*) is the latest quarter of BEA GDP-by-industry published by ``A_s``. With BEA's
+  90-day lag (:func:`ingest.calendar.bea_quarterly_published`) ``L_s = s - 2``: at the start of July the first
+  quarter's figures (released ~June 29) are the newest.
+* Targets (never features):
+
+  - ``go_growth``: next-quarter log growth of nominal gross output, ``ln GO_{L+1} - ln GO_L`` (the next quarter BEA
+    will publish; one step beyond the information set). Known when ``L + 1`` is published.
+  - ``excess_return``: the industry's simple return over quarter ``s`` (close of ``A_s`` to the close of the last
+    trading day of ``s``) minus the compounded one-month T-bill return over the quarter's months (Fama-French
+    ``rf``): ``R_s - ((prod_m (1 + rf_m)) - 1)``. Known at the end of ``s``. Industries without a listed proxy have
+    no value (masked out of every return loss and metric).
+  - ``flow_growth`` (edges, built in :mod:`gnn.dataset`): ``ln F_{L+1}(i, j) - ln F_L(i, j)`` of each SUPPLIES flow.
+
+The snapshot holds one vintage per source: historical figures carry their first-release *date* but the values of the
+snapshot's vintage (later revisions included); see :data:`ingest.calendar.SNAPSHOT_VINTAGE_NOTE`. The S&P 500 list is
+today's (survivorship bias in industry returns); both caveats are printed in the forecast report.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ingest.errors import IngestError
+
+TRADING_DAYS_PER_YEAR = 252
+#: a quarter's return counts only if the security panel reaches within this many days of the quarter's end
+QUARTER_END_TOLERANCE_DAYS = 7
+#: FRED series used as macro features (same value for every industry in a snapshot)
+MACRO_SERIES = ("DGS10", "T10Y2Y", "VIXCLS", "TB3MS", "FEDFUNDS", "BAA", "AAA", "CPIAUCSL", "UNRATE", "ICSA")
+CROSSWALK_COLUMNS = ("kind", "key", "bea_code", "weight", "reasoning")
+CROSSWALK_KINDS = ("gics_sub_industry", "etf")
+
+
+# ------------------------------------------------------------------------------------------------ quarters
+def as_of_date(quarter: str | pd.Period) -> pd.Timestamp:
+    """The as-of date of decision quarter ``s``: the last day of quarter ``s - 1`` (forecast made at its close)."""
+    p = pd.Period(quarter, freq="Q")
+    return (p - 1).end_time.normalize()
+
+
+def quarter_range(first: str, last: str) -> list[str]:
+    return [str(p) for p in pd.period_range(pd.Period(first, "Q"), pd.Period(last, "Q"), freq="Q")]
+
+
+def _qshift(q: str, k: int) -> str:
+    return str(pd.Period(q, freq="Q") + k)
+
+
+# ------------------------------------------------------------------------------------------------ crosswalk
+def read_crosswalk(path: str | Path) -> pd.DataFrame:
+    """Read ``data/crosswalks/securities_bea.csv``: ``kind`` (gics_sub_industry | etf), ``key`` (sub-industry name or
+    ETF ticker), ``bea_code``, ``weight`` (> 0; relative weight of the key within the industry), ``reasoning``."""
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise IngestError(f"cannot read the securities crosswalk: {exc}", path=path) from exc
+    return validate_crosswalk(df, path=path)
+
+
+def validate_crosswalk(df: pd.DataFrame, path: str | Path | None = None) -> pd.DataFrame:
+    missing = [c for c in CROSSWALK_COLUMNS if c not in df.columns]
+    if missing:
+        raise IngestError("securities crosswalk lacks columns", path=path, expected=list(CROSSWALK_COLUMNS),
+                          got=list(df.columns))
+    out = df[list(CROSSWALK_COLUMNS)].copy()
+    for i, row in enumerate(out.itertuples(index=False), start=2):
+        if row.kind not in CROSSWALK_KINDS:
+            raise IngestError("unknown crosswalk kind", path=path, row=i, column="kind",
+                              expected=" | ".join(CROSSWALK_KINDS), got=row.kind)
+        try:
+            w = float(row.weight)
+        except (TypeError, ValueError):
+            w = float("nan")
+        if not np.isfinite(w) or w <= 0:
+            raise IngestError("crosswalk weight must be a positive number", path=path, row=i, column="weight",
+                              expected="a number > 0", got=row.weight)
+        if not str(row.key).strip() or not str(row.bea_code).strip():
+            raise IngestError("crosswalk key and bea_code must not be blank", path=path, row=i)
+    out["weight"] = out["weight"].astype(float)
+    dup = out.duplicated(["kind", "key", "bea_code"])
+    if dup.any():
+        r = int(np.flatnonzero(dup.to_numpy())[0]) + 2
+        raise IngestError("duplicated crosswalk row (kind, key, bea_code)", path=path, row=r)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ returns
+def price_panel(sp500_prices: pd.DataFrame, etf_prices: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One long price frame ``date, symbol, adj_close_usd`` from the S&P 500 (Yahoo symbols) and ETF tables.
+
+    S&P 500 closes flagged ``suspect_jump`` by the market parser are dropped (their day's return is not used)."""
+    sp = sp500_prices
+    if "return_flag" in sp.columns:
+        sp = sp[sp["return_flag"].isna()]
+    parts = [sp[["date", "symbol", "adj_close_usd"]]]
+    if etf_prices is not None:
+        parts.append(etf_prices.rename(columns={"ticker": "symbol"})[["date", "symbol", "adj_close_usd"]])
+    out = pd.concat(parts, ignore_index=True)
+    out["symbol"] = out["symbol"].astype(str)
+    out["date"] = pd.to_datetime(out["date"])
+    return out
+
+
+def _daily_industry_returns(prices: pd.DataFrame, constituents: pd.DataFrame,
+                            crosswalk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Daily industry returns (dates x bea_code) and the number of securities behind each (same shape)."""
+    wide = prices.pivot_table(index="date", columns="symbol", values="adj_close_usd", aggfunc="last").sort_index()
+    rets = wide.pct_change(fill_method=None).iloc[1:]
+    members = constituents.assign(yahoo_symbol=constituents["yahoo_symbol"].astype(str),
+                                  gics_sub_industry=constituents["gics_sub_industry"].astype(str))
+    groups: dict[tuple[str, str], list[str]] = {}
+    for kind, key in crosswalk[["kind", "key"]].drop_duplicates().itertuples(index=False):
+        if kind == "etf":
+            syms = [key]
+        else:
+            syms = members.loc[members["gics_sub_industry"] == key, "yahoo_symbol"].tolist()
+        groups[(kind, key)] = [s for s in syms if s in rets.columns]
+    num: dict[str, pd.Series] = {}
+    den: dict[str, pd.Series] = {}
+    cnt: dict[str, pd.Series] = {}
+    for row in crosswalk.itertuples(index=False):
+        syms = groups[(row.kind, row.key)]
+        if not syms:
+            continue
+        g = rets[syms]
+        grp = g.mean(axis=1, skipna=True)  # equal weight within the sub-industry / the ETF itself
+        n = g.notna().sum(axis=1)
+        ok = grp.notna()
+        num[row.bea_code] = num.get(row.bea_code, 0) + grp.fillna(0.0) * row.weight
+        den[row.bea_code] = den.get(row.bea_code, 0) + ok * row.weight
+        cnt[row.bea_code] = cnt.get(row.bea_code, 0) + n
+    if not num:
+        empty = pd.DataFrame(index=rets.index)
+        return empty, empty
+    num_df, den_df = pd.DataFrame(num), pd.DataFrame(den)
+    daily = num_df / den_df.where(den_df > 0)
+    return daily, pd.DataFrame(cnt).reindex(columns=daily.columns)
+
+
+def industry_returns(prices: pd.DataFrame, constituents: pd.DataFrame, crosswalk: pd.DataFrame,
+                     freq: str = "Q") -> pd.DataFrame:
+    r"""Industry returns from the securities mapped to each BEA industry.
+
+    Day ``t``: each crosswalk key ``k`` (a GICS sub-industry's current S&P 500 members, equally weighted, or one
+    ETF) has return ``g_{k,t}``; industry ``i``'s return is the exposure-weighted mean
+    ``r_{i,t} = sum_k w_{ik} g_{k,t} / sum_k w_{ik}`` over the keys with a price that day, ``w_{ik}`` being the
+    crosswalk ``weight`` (the share of key ``k``'s activity attributed to ``i``). Period returns compound the daily
+    ones: ``R = prod_t (1 + r_t) - 1``; ``vol_annualized = std(r_t) sqrt(252)``. A quarter or month counts only when the
+    price panel reaches within 7 days of its end (no partial periods).
+
+    ``prices``: long ``date, symbol, adj_close_usd`` (:func:`price_panel`); ``constituents``: ``yahoo_symbol,
+    gics_sub_industry``; ``crosswalk``: :func:`read_crosswalk`. Returns ``period`` (``"2024Q3"``, ``"2024-05"``, or
+    the date for ``freq="D"``), ``bea_code``, ``return_decimal``, ``vol_annualized`` (not for D), ``n_days``,
+    ``n_securities`` (mean count per day). Industries with no listed proxy are absent.
+    """
+    if freq not in ("D", "M", "Q"):
+        raise ValueError(f"freq must be 'D', 'M' or 'Q', got {freq!r}")
+    crosswalk = validate_crosswalk(crosswalk)
+    daily, counts = _daily_industry_returns(prices, constituents, crosswalk)
+    cols = ["period", "bea_code", "return_decimal", "n_days", "n_securities"]
+    if daily.shape[1] == 0:
+        return pd.DataFrame(columns=cols if freq == "D" else cols[:3] + ["vol_annualized"] + cols[3:])
+    if freq == "D":
+        out = daily.stack().rename("return_decimal").rename_axis(["period", "bea_code"]).reset_index()
+        out["n_days"] = 1
+        out["n_securities"] = counts.stack().reindex(pd.MultiIndex.from_frame(out[["period", "bea_code"]])).to_numpy()
+        return out[cols]
+    per = daily.index.to_period(freq)
+    last_day = prices["date"].max()
+    log1p = np.log1p(daily)
+    g = log1p.groupby(per)
+    ret = np.expm1(g.sum(min_count=1))
+    vol = daily.groupby(per).std() * np.sqrt(TRADING_DAYS_PER_YEAR)
+    ndays = daily.notna().groupby(per).sum()
+    nsec = counts.groupby(per).mean()
+    complete = [p.end_time.normalize() - pd.Timedelta(days=QUARTER_END_TOLERANCE_DAYS) <= last_day for p in ret.index]
+    frames = {"return_decimal": ret, "vol_annualized": vol, "n_days": ndays, "n_securities": nsec}
+    long = pd.concat({k: v[complete].stack() for k, v in frames.items()}, axis=1)
+    long.index = long.index.set_names(["period", "bea_code"])
+    long = long.reset_index()
+    long = long[(long["n_days"] > 0) & long["return_decimal"].notna()]
+    long["period"] = long["period"].astype(str)
+    return long[["period", "bea_code", "return_decimal", "vol_annualized", "n_days", "n_securities"]].reset_index(
+        drop=True)
+
+
+# ------------------------------------------------------------------------------------------------ GDP
+def _gdp_wide(gdp: pd.DataFrame, measure: str, series: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(values, published dates), quarters x bea_code, for one quarterly GDP-by-industry series (leaf lines)."""
+    sel = gdp[(gdp["frequency"] == "Q") & (gdp["measure"] == measure) & (gdp["series"] == series)
+              & gdp["bea_code"].notna()]
+    if sel.empty:
+        raise IngestError(f"bea_gdp_by_industry has no quarterly {measure}/{series} rows")
+    sel = sel.assign(published_date=pd.to_datetime(sel["published_date"]).astype("datetime64[ns]"))
+    vals = sel.pivot(index="ref_period", columns="bea_code", values="value").sort_index()
+    pub = sel.pivot(index="ref_period", columns="bea_code", values="published_date").sort_index()
+    vals.index = vals.index.astype(str)
+    pub.index = pub.index.astype(str)
+    vals.columns = vals.columns.astype(str)
+    pub.columns = pub.columns.astype(str)
+    return vals.astype(float), pub
+
+
+def _full_quarter_index(frame: pd.DataFrame) -> pd.DataFrame:
+    idx = quarter_range(frame.index.min(), frame.index.max())
+    return frame.reindex(idx)
+
+
+def latest_gdp_quarter(gdp: pd.DataFrame, as_of: pd.Timestamp) -> str | None:
+    """The latest quarter with nominal gross output published by ``as_of`` (the information quarter ``L``)."""
+    sel = gdp[(gdp["frequency"] == "Q") & (gdp["measure"] == "gross_output") & (gdp["series"] == "nominal")
+              & (pd.to_datetime(gdp["published_date"]) <= as_of) & gdp["value"].notna()]
+    return None if sel.empty else str(sel["ref_period"].max())
+
+
+GDP_FEATURES = {
+    # name: (measure, series, kind, lag)  kind: growth = ln v_{L-lag} - ln v_{L-lag-1}
+    "go_g0": ("gross_output", "nominal", "growth", 0),
+    "go_g1": ("gross_output", "nominal", "growth", 1),
+    "go_g2": ("gross_output", "nominal", "growth", 2),
+    "go_g3": ("gross_output", "nominal", "growth", 3),
+    "go_yoy": ("gross_output", "nominal", "yoy", 0),
+    "va_g0": ("value_added", "nominal", "growth", 0),
+    "va_g1": ("value_added", "nominal", "growth", 1),
+    "ii_g0": ("intermediate_inputs", "nominal", "growth", 0),
+    "ii_g1": ("intermediate_inputs", "nominal", "growth", 1),
+    "go_real_g0": ("gross_output", "real_chained_2017", "growth", 0),
+    "go_price_g0": ("gross_output", "price_index", "growth", 0),
+}
+
+
+def gdp_node_features(gdp: pd.DataFrame, quarters: Iterable[str]) -> pd.DataFrame:
+    r"""GDP-by-industry features per decision quarter ``s`` and industry, from figures published by ``A_s``.
+
+    With ``L`` the information quarter and ``v`` a quarterly SAAR level: ``*_g<k> = ln v_{L-k} - ln v_{L-k-1}``
+    (quarter-on-quarter log growth, lag ``k``); ``go_yoy = ln GO_L - ln GO_{L-4}``; ``log_go_share = ln(GO_L /
+    sum_i GO_L)``; ``ii_share = II_L / GO_L``. Cells published after ``A_s`` are masked before anything is computed.
+    Returns ``quarter, bea_code, info_quarter, as_of_date`` + features.
+    """
+    needed = {(m, s) for m, s, _, _ in GDP_FEATURES.values()} | {("intermediate_inputs", "nominal")}
+    wide = {}
+    for m, s in needed:
+        v, p = _gdp_wide(gdp, m, s)
+        wide[(m, s)] = (_full_quarter_index(v), _full_quarter_index(p))
+    codes = sorted(wide[("gross_output", "nominal")][0].columns)
+    rows = []
+    for s in quarters:
+        a = as_of_date(s)
+        known = {k: np.log(v.where(p <= a).where(lambda x: x > 0)) for k, (v, p) in wide.items()}
+        go = known[("gross_output", "nominal")]
+        avail = go.index[go.notna().any(axis=1)]
+        if len(avail) == 0:
+            continue
+        L = avail.max()
+        feats: dict[str, pd.Series] = {}
+        for name, (m, ser, kind, lag) in GDP_FEATURES.items():
+            lv = known[(m, ser)].reindex(columns=codes)
+            q0, q1 = _qshift(L, -lag), _qshift(L, -lag - (4 if kind == "yoy" else 1))
+            if q0 in lv.index and q1 in lv.index:
+                feats[name] = lv.loc[q0] - lv.loc[q1]
+            else:
+                feats[name] = pd.Series(np.nan, index=codes)
+        go_l = np.exp(go.loc[L].reindex(codes))
+        ii_l = np.exp(known[("intermediate_inputs", "nominal")].loc[L].reindex(codes))
+        feats["log_go_share"] = np.log(go_l / go_l.sum())
+        feats["ii_share"] = ii_l / go_l
+        frame = pd.DataFrame(feats)
+        frame.insert(0, "as_of_date", a)
+        frame.insert(0, "info_quarter", L)
+        frame.insert(0, "bea_code", codes)
+        frame.insert(0, "quarter", s)
+        rows.append(frame.reset_index(drop=True))
+    return pd.concat(rows, ignore_index=True)
+
+
+def go_growth_targets(gdp: pd.DataFrame, node_features: pd.DataFrame) -> pd.DataFrame:
+    """``go_growth = ln GO_{L+1} - ln GO_L`` per snapshot row, with ``go_known_date`` = publication of ``L + 1``."""
+    v, p = _gdp_wide(gdp, "gross_output", "nominal")
+    v, p = _full_quarter_index(v), _full_quarter_index(p)
+    lv = np.log(v.where(v > 0))
+    nxt = node_features["info_quarter"].map(lambda q: _qshift(q, 1))
+    out = node_features[["quarter", "bea_code"]].copy()
+    cur_v = lv.stack(future_stack=True)
+    pub = p.stack(future_stack=True)
+    key_cur = pd.MultiIndex.from_arrays([node_features["info_quarter"], node_features["bea_code"]])
+    key_nxt = pd.MultiIndex.from_arrays([nxt, node_features["bea_code"]])
+    out["go_growth"] = cur_v.reindex(key_nxt).to_numpy() - cur_v.reindex(key_cur).to_numpy()
+    out["go_known_date"] = pub.reindex(key_nxt).to_numpy()
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ market
+def _asof_values(series: pd.DataFrame, dates: Iterable[pd.Timestamp]) -> np.ndarray:
+    """Latest ``value`` with ``published_date <= d`` for each date ``d`` (NaN if none); also its observation date."""
+    s = series.sort_values(["published_date", "date"])
+    pub = s["published_date"].to_numpy(dtype="datetime64[ns]")
+    vals = s["value"].to_numpy(dtype=float)
+    obs = s["date"].to_numpy(dtype="datetime64[ns]")
+    d = np.asarray(list(dates), dtype="datetime64[ns]")
+    k = np.searchsorted(pub, d, side="right") - 1
+    out_v = np.where(k >= 0, vals[np.clip(k, 0, None)], np.nan)
+    out_d = np.where(k >= 0, obs[np.clip(k, 0, None)], np.datetime64("NaT"))
+    return np.stack([out_v, out_d.astype("datetime64[ns]").astype(np.int64)], axis=1)
+
+
+def macro_features(fred: pd.DataFrame, quarters: Iterable[str]) -> pd.DataFrame:
+    r"""Macro features as of ``A_s`` (latest FRED observation *published* by then; publication lags from the market
+    parser): levels of the 10-year yield, 10y-2y term spread, VIX, 3-month bill, fed funds (percent), unemployment
+    rate, ``credit_spread = BAA - AAA`` (percent), ``cpi_yoy = ln CPI_m - ln CPI_{m-12}`` for the latest published
+    month ``m``, ``log_claims = ln ICSA``; 3-month changes ``d_dgs10``, ``d_vix`` (value as of ``A_s`` minus value as of
+    ``A_s - 91 days``). Returns ``quarter`` + features (one row per quarter)."""
+    quarters = list(quarters)
+    dates = [as_of_date(q) for q in quarters]
+    earlier = [d - pd.Timedelta(days=91) for d in dates]
+    fred = fred.assign(date=pd.to_datetime(fred["date"]), published_date=pd.to_datetime(fred["published_date"]))
+    by = {sid: g for sid, g in fred.groupby("series_id")}
+    missing = [s for s in MACRO_SERIES if s not in by]
+    if missing:
+        raise IngestError("market_fred lacks macro series", expected=list(MACRO_SERIES), got=sorted(by))
+    now = {sid: _asof_values(by[sid], dates) for sid in MACRO_SERIES}
+    out = pd.DataFrame({"quarter": quarters})
+    for sid, name in (("DGS10", "dgs10"), ("T10Y2Y", "t10y2y"), ("VIXCLS", "vix"), ("TB3MS", "tb3ms"),
+                      ("FEDFUNDS", "fedfunds"), ("UNRATE", "unrate")):
+        out[name] = now[sid][:, 0]
+    out["credit_spread"] = now["BAA"][:, 0] - now["AAA"][:, 0]
+    out["log_claims"] = np.log(now["ICSA"][:, 0])
+    cpi = by["CPIAUCSL"].set_index("date")["value"].sort_index()
+    cpi_obs = pd.to_datetime(now["CPIAUCSL"][:, 1].astype(np.int64))
+    prev = cpi.reindex(cpi_obs - pd.DateOffset(months=12)).to_numpy()
+    out["cpi_yoy"] = np.log(now["CPIAUCSL"][:, 0]) - np.log(prev)
+    for sid, name in (("DGS10", "d_dgs10"), ("VIXCLS", "d_vix")):
+        out[name] = now[sid][:, 0] - _asof_values(by[sid], earlier)[:, 0]
+    return out
+
+
+def return_features(quarterly_returns: pd.DataFrame, macro: pd.DataFrame, quarters: Iterable[str]) -> pd.DataFrame:
+    r"""Trailing return features as of ``A_s`` from quarterly industry returns (:func:`industry_returns`, freq Q):
+    ``ret_q0 = R_{s-1}``; ``ret_4q = sum_{k=1..4} ln(1 + R_{s-k})``; ``vol_q0`` = annualised daily volatility in
+    ``s - 1``; ``xret_q0 = R_{s-1} - TB3MS(A_s) / 400`` (excess over the bill rate known at ``A_s``, the random-walk
+    forecast of the excess return); ``has_return`` = 1 if ``R_{s-1}`` exists. Quarter ``s - 1`` ends on ``A_s``.
+    Returns ``quarter, bea_code`` + features."""
+    r = quarterly_returns.pivot(index="period", columns="bea_code", values="return_decimal")
+    v = quarterly_returns.pivot(index="period", columns="bea_code", values="vol_annualized")
+    rf = macro.set_index("quarter")["tb3ms"] / 400.0
+    rows = []
+    for s in quarters:
+        prev = [_qshift(s, -k) for k in range(1, 5)]
+        r_prev = r.reindex(prev)
+        frame = pd.DataFrame({
+            "ret_q0": r_prev.iloc[0],
+            "ret_4q": np.log1p(r_prev).sum(min_count=4),
+            "vol_q0": v.reindex(prev[:1]).iloc[0],
+        })
+        frame["xret_q0"] = frame["ret_q0"] - rf.get(s, np.nan)
+        frame["has_return"] = frame["ret_q0"].notna().astype(float)
+        frame.index.name = "bea_code"
+        frame = frame.reset_index()
+        frame.insert(0, "quarter", s)
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True)
+
+
+def quarterly_rf(ff_factors: pd.DataFrame) -> pd.Series:
+    """Risk-free return per quarter, ``prod_m (1 + rf_m) - 1`` over the quarter's three months of the Fama-French
+    monthly file (decimal); quarters with fewer than three months are absent."""
+    m = ff_factors[ff_factors["dataset"] == "ff_monthly"]
+    per = pd.to_datetime(m["date"]).dt.to_period("Q")
+    g = np.log1p(m["rf"].astype(float)).groupby(per)
+    q = np.expm1(g.sum())[g.count() == 3]
+    q.index = q.index.astype(str)
+    return q
+
+
+def excess_return_targets(quarterly_returns: pd.DataFrame, rf_q: pd.Series, node_index: pd.DataFrame) -> pd.DataFrame:
+    """``excess_return`` of quarter ``s`` (see module docstring) per ``(quarter, bea_code)`` of ``node_index``, with
+    ``ret_known_date`` = the quarter's last day."""
+    r = quarterly_returns.set_index(["period", "bea_code"])["return_decimal"]
+    key = pd.MultiIndex.from_arrays([node_index["quarter"], node_index["bea_code"]])
+    out = node_index[["quarter", "bea_code"]].copy()
+    out["excess_return"] = r.reindex(key).to_numpy() - node_index["quarter"].map(rf_q).astype(float).to_numpy()
+    out["ret_known_date"] = node_index["quarter"].map(lambda q: pd.Period(q, "Q").end_time.normalize())
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ SUPPLIES
+def supplies_from_warehouse(gdp: pd.DataFrame, io_summary: pd.DataFrame,
+                            quarters: Iterable[str] | None = None) -> pd.DataFrame:
+    r"""Quarterly SUPPLIES edges when no graph store is wired: for quarter ``L``, RAS-balance the latest annual
+    industry-by-industry flow matrix ``Z = D U`` *published by L's GDP release date* (DESIGN.md section 4) to L's
+    gross output and intermediate inputs (:func:`graph.quarterly.quarterly_flows`).
+
+    Returns ``quarter, src, dst, flow_usd_millions`` (SAAR) and ``coefficient`` (flow / buyer's quarterly GO).
+    """
+    from graph import io_math
+    from graph.quarterly import quarterly_flows
+    from ingest.bea import summary_matrices
+
+    go, go_pub = _gdp_wide(gdp, "gross_output", "nominal")
+    ii, _ = _gdp_wide(gdp, "intermediate_inputs", "nominal")
+    years = (io_summary[io_summary["redefinitions"] == "after"][["year", "published_date"]].drop_duplicates()
+             .assign(published_date=lambda d: pd.to_datetime(d["published_date"])).sort_values("year"))
+    annual: dict[int, tuple] = {}
+    out = []
+    for q in (quarters if quarters is not None else go.index):
+        if q not in go.index or go.loc[q].isna().any() or ii.loc[q].isna().any():
+            continue
+        released = go_pub.loc[q].max()
+        ok = years[years["published_date"] <= released]
+        if ok.empty:
+            continue
+        y = int(ok["year"].max())
+        if y not in annual:
+            U, V, _, _, g, qq = summary_matrices(io_summary, y)
+            D = io_math.market_shares(V, qq)
+            annual[y] = (io_math.industry_flows(D, U), g, U.sum(axis=0))
+        Z, x_a, ii_a = annual[y]
+        flows = quarterly_flows(Z, x_a, ii_a, go.loc[q].reindex(Z.index), ii.loc[q].reindex(Z.index))
+        e = flows.edges().rename(columns={"seller": "src", "buyer": "dst"})
+        e.insert(0, "quarter", q)
+        e["annual_table_year"] = y
+        out.append(e)
+    return pd.concat(out, ignore_index=True)
+
+
+# ------------------------------------------------------------------------------------------------ assembly
+def node_features_and_targets(tables: Mapping[str, pd.DataFrame], crosswalk: pd.DataFrame,
+                              quarters: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All node features and node targets from warehouse tables.
+
+    ``tables``: ``bea_gdp_by_industry``, ``market_fred``, ``market_ff_factors``, ``market_sp500_prices``,
+    ``market_sp500_constituents`` and optionally ``market_etf_prices``. ``quarters``: decision quarters (default:
+    every quarter whose as-of date has four quarters of published GDP history and at most one quarter beyond the
+    last published GDP quarter, i.e. up to ``L_max + 2``).
+
+    Returns ``(node_features, targets)``: ``node_features`` = ``quarter, bea_code, info_quarter, as_of_date`` + GDP,
+    return and macro features; ``targets`` = ``quarter, bea_code, go_growth, excess_return, known_date``
+    (``known_date`` = when both targets are public: the later of the publication of ``L + 1`` and the end of ``s``).
+    """
+    gdp = tables["bea_gdp_by_industry"]
+    known = set(gdp["bea_code"].dropna().astype(str))
+    unknown = sorted(set(crosswalk["bea_code"]) - known)
+    if unknown:
+        r = int(np.flatnonzero(crosswalk["bea_code"].isin(unknown).to_numpy())[0]) + 2
+        raise IngestError("securities crosswalk names BEA codes that are not summary industries", row=r,
+                          column="bea_code", expected="one of the 71 BEA summary codes", got=unknown)
+    if quarters is None:
+        gq = sorted(gdp.loc[(gdp["frequency"] == "Q"), "ref_period"].astype(str).unique())
+        quarters = quarter_range(_qshift(gq[0], 6), _qshift(gq[-1], 2))
+    quarters = list(quarters)
+    gfeat = gdp_node_features(gdp, quarters)
+    macro = macro_features(tables["market_fred"], quarters)
+    prices = price_panel(tables["market_sp500_prices"], tables.get("market_etf_prices"))
+    qret = industry_returns(prices, tables["market_sp500_constituents"], crosswalk, freq="Q")
+    rfeat = return_features(qret, macro, quarters)
+    nf = gfeat.merge(rfeat, on=["quarter", "bea_code"], how="left").merge(macro, on="quarter", how="left")
+    nf["has_return"] = nf["has_return"].fillna(0.0)
+    go_t = go_growth_targets(gdp, nf)
+    ex_t = excess_return_targets(qret, quarterly_rf(tables["market_ff_factors"]), nf)
+    tg = go_t.merge(ex_t, on=["quarter", "bea_code"])
+    tg["known_date"] = tg[["go_known_date", "ret_known_date"]].max(axis=1)
+    tg = tg.drop(columns=["go_known_date", "ret_known_date"])
+    return nf, tg
+
+
+def attach_graph_quarter_metrics(node_features: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """Join per-industry metrics keyed by *graph* quarter (``quarter, bea_code, ...``; e.g. AI-impact metrics from
+    the graph store) to each snapshot's information quarter ``L`` (the newest graph quarter known at ``A_s``)."""
+    m = metrics.rename(columns={"quarter": "info_quarter"})
+    clash = (set(m.columns) - {"info_quarter", "bea_code"}) & set(node_features.columns)
+    if clash:
+        raise ValueError(f"metric columns already among the node features: {sorted(clash)}")
+    return node_features.merge(m, on=["info_quarter", "bea_code"], how="left")
