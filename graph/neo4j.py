@@ -39,7 +39,7 @@ import pandas as pd
 from .dialect import Neo4jDialect, UnsupportedValue, get_dialect
 from .schema import (EMPLOYS, IMPACT, INDUSTRIES, OCCUPATIONS, PERFORMS, SUPPLIES, TABLES, TASK_SCORES, TASKS,
                      Quarter, QuarterGraph, TableSpec, records)
-from .store import TASK_COLUMNS, GraphStore, GraphStoreError, Progress, manifest_dtypes, stored_manifest
+from .store import GraphStore, GraphStoreError, Progress, manifest_dtypes, stored_manifest
 
 _BOLT_ERRORS = (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError)
 

@@ -29,7 +29,6 @@ construction raises one :class:`GraphSchemaError` naming the table, column and o
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import math
@@ -351,7 +350,8 @@ class QuarterGraph:
     """One quarter of the graph: the static layer, the quarter's edges and impact rows, and the build manifest.
 
     ``manifest`` holds at least ``sources``, ``vintages``, ``sha256s`` and ``code_version`` from the builder (any
-    JSON-serialisable values); stores add ``status``, ``static_hash`` and ``tables`` (rows and dtypes per table).
+    JSON-serialisable values); stores add ``status``, ``static_hash``, ``tables`` (rows per table) and
+    ``tables_dtypes`` (column dtypes per table).
     Construction validates and canonicalises every table (see the module docstring) and raises one
     :class:`GraphSchemaError` listing the problems.
     """
@@ -466,9 +466,6 @@ class QuarterGraph:
             h.update(df.to_csv(index=False, lineterminator="\n").encode())
         return h.hexdigest()[:16]
 
-    def copy(self) -> "QuarterGraph":
-        return copy.deepcopy(self)
-
     @classmethod
     def from_tables(cls, quarter: "str | Quarter", tables: Mapping[str, pd.DataFrame], manifest: dict,
                     dtypes: Mapping[str, Mapping[str, str]] | None = None) -> "QuarterGraph":
@@ -482,13 +479,6 @@ class QuarterGraph:
             setattr(qg, name, tables[name])
         qg.manifest = dict(manifest)
         return qg.validate(dtypes)
-
-
-def empty_table(spec: TableSpec, dtypes: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """An empty DataFrame with the table's columns and canonical dtypes."""
-    cols = dict(spec.dtypes())
-    cols.update(dtypes or {})
-    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in cols.items()})
 
 
 def records(df: pd.DataFrame, columns: Iterable[str] | None = None) -> list[dict]:

@@ -63,7 +63,8 @@ class GraphStore(abc.ABC):
         self._put_quarter(qg, progress or _silent)
 
     def delete_quarter(self, quarter: "str | Quarter") -> None:
-        """Remove a quarter's edges, impact rows and manifest (the shared static layer stays)."""
+        """Remove a quarter's edges, impact rows and manifest, complete or not (a no-op when absent; the shared
+        static layer stays)."""
         q = self._known(quarter, complete_only=False)
         self._delete_quarter(q)
 

