@@ -1,0 +1,197 @@
+"""Daily backtest with the SAME Policy object and cost model as the daily run.
+
+Timing convention (no look-ahead): on a rebalance day ``t`` the policy sees prices dated strictly before ``t``
+(through the previous close ``t-1``), values the book at ``p_{t-1}``, and its target quantities are rounded down to
+whole shares at ``p_{t-1}``; the trades execute at the close of ``t`` (``p_t``, a market-on-close order), clipped to
+``participation x ADV`` shares where volume data exist, and pay the cost model's spread + impact in cash
+(:meth:`portfolio.costs.TransactionCost.realized_usd`, volatility = 63-day trailing standard deviation). Between
+rebalances the shares are held. Dividends and splits enter through adjusted prices (the book's value is
+``shares x adjusted close + cash``; an adjusted series is a total-return index). Cash earns the Fama-French daily
+risk-free rate. ETF expense ratios are already netted in their prices and are not charged again. A security whose
+price is missing on a day is valued at its last close.
+
+Metrics (from daily book values ``V``): CAGR ``(V_T / V_0)^(252 / T) - 1``; volatility ``std(r) sqrt(252)``; Sharpe
+``mean(r - rf) / std(r) sqrt(252)``; maximum drawdown ``min(V / cummax(V) - 1)``; annual turnover = sum of one-way
+traded value / V over the period per year; annual cost = sum of costs / V per year; tracking error
+``std(r - r_b) sqrt(252)`` against SPY and against the equal-weighted universe (eligible securities, rebalanced
+daily, no costs). ``active_breaches``: number of (rebalance day, rule) pairs where the exact compliance checker found
+an active breach of a regulatory or prospectus rule (hard violations); internal breaches are counted separately.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import fund_rules
+from .alternatives import ALLOCATORS, AlternativePolicy
+from .costs import TransactionCost
+from .optimizer import Policy, PolicyConfig
+from .signals import ExpectedReturns
+from .universe import Universe, load_universe
+
+TRADING_DAYS = 252
+DEFAULT_YEARS = 3
+
+
+def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp, *, nav_usd: float = 1e8,
+             rebalance_every: int = 5, participation: float = 0.10, rf: pd.Series | None = None,
+             rules=None) -> dict[str, Any]:
+    """Run ``policy`` over the trading days in [start, end]; returns the daily record and per-rebalance data."""
+    px_all = universe.prices.ffill()
+    days = universe.prices.index[(universe.prices.index >= start) & (universe.prices.index <= end)]
+    if len(days) < 2:
+        raise ValueError(f"fewer than two trading days between {start.date()} and {end.date()}")
+    ids = universe.identifiers
+    rets_all = universe.prices.pct_change(fill_method=None)
+    tc = TransactionCost()
+    shares = pd.Series(0.0, index=ids)
+    cash = float(nav_usd)
+    prev_value = float(nav_usd)
+    rows, weights, statuses, checks = [], {}, [], []
+    hard = soft = 0
+    for i, d in enumerate(days):
+        p = px_all.loc[d].reindex(ids)
+        r_f = float(rf.get(d, 0.0)) if rf is not None else 0.0
+        cash *= 1 + r_f
+        traded = cost = 0.0
+        if i % rebalance_every == 0:
+            p_prev = px_all.loc[px_all.index < d].iloc[-1].reindex(ids) if (px_all.index < d).any() else p
+            v_prev = float((shares * p_prev.fillna(0)).sum()) + cash
+            w0 = shares * p_prev.fillna(0) / v_prev
+            dec = policy.decide(d, w0, v_prev)
+            statuses.append({"date": d, "status": dec.status, "relaxed": ",".join(dec.relaxed),
+                             "solve_ms": dec.solve_ms, "signal": dec.signal.get("source")})
+            if not dec.status.endswith("kept_previous"):
+                ok = p_prev > 0
+                target = np.floor(np.where(ok, dec.weights.reindex(ids).fillna(0) * v_prev
+                                           / p_prev.where(ok, 1.0), 0.0) + 1e-9)
+                delta = pd.Series(target, index=ids) - shares
+                liq = universe.liquidity(d)
+                cap = participation * liq["adv_shares"]
+                delta = delta.where(cap.isna(), delta.clip(lower=-cap.fillna(0), upper=cap.fillna(0)).round(0))
+                delta[~(p > 0)] = 0.0
+                notional = delta * p.fillna(0)
+                sigma = rets_all.loc[rets_all.index < d].iloc[-63:].std().reindex(ids).fillna(0.02)
+                costs = tc.realized_usd(notional.to_numpy(), liq, sigma, v_prev)
+                cost = float(costs.sum())
+                traded = float(notional.abs().sum())
+                shares = shares + delta
+                cash -= float(notional.sum()) + cost
+            weights[d] = shares * p.fillna(0)
+            if rules is not None:
+                master = universe.securities.join(universe.liquidity(d))
+                table = fund_rules.securities_table(master, p.fillna(p_prev).fillna(1.0))
+                value_now = float((shares * p.fillna(0)).sum()) + cash
+                res = fund_rules.check(rules, d.date(), table, shares, value_now, cash)
+                for rr in res.results:
+                    if rr.status == "breach" and rr.breach_class == "active":
+                        if rr.violation:
+                            hard += 1
+                        else:
+                            soft += 1
+                checks.append({"date": d, **{k: v for k, v in fund_rules.summarize(res).items()
+                                             if k in ("violations", "status_counts")}})
+        value = float((shares * p.fillna(0)).sum()) + cash
+        rows.append({"date": d, "value_usd": value, "cash_usd": cash, "traded_usd": traded, "cost_usd": cost,
+                     "rf": r_f, "return": value / prev_value - 1 if i else 0.0})
+        prev_value = value
+    daily = pd.DataFrame(rows).set_index("date")
+    w = pd.DataFrame(weights).T.fillna(0.0)
+    w = w.div(w.sum(axis=1) + daily.loc[w.index, "cash_usd"], axis=0)
+    return {"daily": daily, "weights": w, "decisions": pd.DataFrame(statuses), "checks": checks,
+            "active_breaches": hard, "internal_breaches": soft}
+
+
+def metrics(daily: pd.DataFrame, bench: dict[str, pd.Series]) -> dict[str, float]:
+    r = daily["return"].iloc[1:]
+    v = daily["value_usd"]
+    years = len(r) / TRADING_DAYS
+    sd = float(r.std())
+    out = {
+        "cagr": float((v.iloc[-1] / v.iloc[0]) ** (1 / years) - 1) if years > 0 else float("nan"),
+        "volatility": sd * np.sqrt(TRADING_DAYS),
+        "sharpe": float((r - daily["rf"].iloc[1:]).mean() / sd * np.sqrt(TRADING_DAYS)) if sd > 0 else float("nan"),
+        "max_drawdown": float((v / v.cummax() - 1).min()),
+        "turnover_annual": float((daily["traded_usd"] / 2 / v.shift(1).fillna(v.iloc[0])).sum() / years),
+        "cost_annual": float((daily["cost_usd"] / v.shift(1).fillna(v.iloc[0])).sum() / years),
+    }
+    for name, b in bench.items():
+        diff = (r - b.reindex(r.index)).dropna()
+        out[f"tracking_error_{name}"] = float(diff.std() * np.sqrt(TRADING_DAYS)) if len(diff) > 1 else float("nan")
+    return out
+
+
+def backtest(start: str | None = None, end: str | None = None, universe: str = "sector_etfs", *,
+             home: str | Path = ".", nav_usd: float = 1e8, rebalance_every: int = 5,
+             config: PolicyConfig | None = None, forecasts: pd.DataFrame | None = None, alternatives: bool = True,
+             report_dir: str | Path | None = None, warehouse=None, universe_obj: Universe | None = None
+             ) -> dict[str, Any]:
+    """Backtest ``universe`` from ``start`` (default: the first forecast date, else three years before ``end``) to
+    ``end`` (default: the last price). Writes the report (plots + markdown) to ``report_dir`` (default
+    ``<home>/portfolio/<universe>/backtest_<start>_<end>/``). Returns the JSON keys ``cagr``, ``volatility``,
+    ``sharpe``, ``max_drawdown``, ``turnover_annual``, ``cost_annual``, ``active_breaches`` and more.
+
+    Default compliance mode is ``report``: the snapshot lacks the shares outstanding and volumes that the regulatory
+    rules need to allow acquisitions, so enforcing them would hold cash; the exact checker still runs on every
+    rebalance and its breaches are counted."""
+    from ingest.warehouse import Warehouse
+    from .reports import write_report
+
+    t_start = time.perf_counter()
+    home = Path(home)
+    wh = warehouse or Warehouse(home)
+    uni = universe_obj or load_universe(universe, wh)
+    cfg = config or PolicyConfig(compliance="report")
+    last = uni.prices.index.max()
+    end_ts = pd.Timestamp(end) if end else last
+    if start:
+        start_ts = pd.Timestamp(start)
+    elif forecasts is not None and len(forecasts):
+        start_ts = pd.to_datetime(forecasts["date"]).min() + pd.Timedelta(days=1)
+    else:
+        start_ts = end_ts - pd.DateOffset(years=DEFAULT_YEARS)
+    ff = wh.read("market_ff_factors") if wh.has("market") else None
+    rf = None
+    if ff is not None:
+        rf = ff[ff["dataset"] == "ff_daily"].set_index("date")["rf"]
+    etf = wh.read("market_etf_prices", columns=["date", "ticker", "adj_close_usd"]) if wh.has("market") else None
+    spy_r = None
+    if etf is not None:
+        spy_r = etf[etf["ticker"] == "SPY"].set_index("date")["adj_close_usd"].pct_change(fill_method=None)
+    pol = Policy(uni, cfg, signals=ExpectedReturns(forecasts), ff_factors=ff, market_returns=spy_r)
+    sim = simulate(pol, uni, start_ts, end_ts, nav_usd=nav_usd, rebalance_every=rebalance_every,
+                   participation=cfg.participation, rf=rf, rules=pol.rules)
+    elig = pd.DataFrame({d: uni.eligible(d) for d in sim["daily"].index[:: max(rebalance_every, 1)]}).T
+    elig = elig.reindex(sim["daily"].index).ffill()
+    ew = uni.prices.pct_change(fill_method=None).reindex(sim["daily"].index).where(elig.astype(bool)).mean(axis=1)
+    bench = {"equal_weight": ew}
+    if spy_r is not None:
+        bench["spy"] = spy_r
+    out: dict[str, Any] = {"universe": uni.name, "start": str(sim["daily"].index[0].date()),
+                           "end": str(sim["daily"].index[-1].date()), "rebalance_every_days": rebalance_every,
+                           "compliance_mode": cfg.compliance}
+    out.update(metrics(sim["daily"], bench))
+    out["active_breaches"] = sim["active_breaches"]
+    out["internal_breaches"] = sim["internal_breaches"]
+    dec = sim["decisions"]
+    out["decisions"] = {"n": int(len(dec)), "status_counts": dec["status"].value_counts().to_dict(),
+                        "median_solve_ms": float(dec["solve_ms"].median()),
+                        "signal_sources": dec["signal"].value_counts().to_dict()}
+    alts: dict[str, Any] = {}
+    alt_daily = {}
+    if alternatives:
+        for m in ALLOCATORS:
+            s = simulate(AlternativePolicy(uni, m, cash_buffer=cfg.cash_buffer), uni, start_ts, end_ts,
+                         nav_usd=nav_usd, rebalance_every=21, participation=cfg.participation, rf=rf)
+            alts[m] = metrics(s["daily"], bench)
+            alt_daily[m] = s["daily"]
+    out["alternatives"] = alts
+    out["notes"] = list(uni.notes)
+    out["runtime_s"] = round(time.perf_counter() - t_start, 1)
+    rdir = Path(report_dir) if report_dir else home / "portfolio" / uni.name / f"backtest_{out['start']}_{out['end']}"
+    out["report"] = str(write_report(rdir, out, sim, uni, bench, alt_daily))
+    return out

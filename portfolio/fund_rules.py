@@ -1,0 +1,143 @@
+"""Bridge to the compliance package: securities table, compiled constraints as linear rows, exact check.
+
+The compliance compiler (:func:`compliance.compile.compile_rules`) returns cvxpy constraints whose constants depend
+on the day (large bucket, passive excess, "no increase" rows). To keep the optimizer's program compiled once per
+universe, each compiled constraint is read back as linear rows ``a' w <= b`` (its affine expression's Jacobian and
+constant) and loaded into the program's Parameters: single-security rows become per-security upper bounds, the
+others fill a fixed-capacity row block. Regulatory and prospectus rows go to the hard block; internal rules
+(``relaxable``) to the relaxable block. The internal turnover rule (a norm, not linear) is not read back: its cap is
+applied by the optimizer's own turnover limit (the smaller of the two).
+
+Per-universe defaults (:data:`UNIVERSE_OVERRIDES`): a fund of ETFs relies on Rule 12d1-4 (``elects_rule_12d1_4``),
+without which s.12(d)(1)(A)(iii) caps all fund holdings at 10% of assets; counsel must confirm the election.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from compliance.check import CheckResult, check_book
+from compliance.compile import compile_rules
+from compliance.inputs import build_book
+from compliance.rules import RuleSet, load_config
+
+UNIVERSE_OVERRIDES: dict[str, dict[str, Any]] = {"sector_etfs": {"fund": {"elects_rule_12d1_4": True}}}
+TURNOVER_RULE = "internal_turnover"
+
+
+@dataclass
+class LinearRows:
+    """Rows ``A w <= b`` plus per-security upper bounds, split hard (regulatory/prospectus) vs internal."""
+
+    ub_hard: np.ndarray
+    ub_internal: np.ndarray
+    a_hard: np.ndarray
+    b_hard: np.ndarray
+    a_internal: np.ndarray
+    b_internal: np.ndarray
+    turnover_cap: float | None
+    rules: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def rules_for(universe_name: str, overrides: Mapping[str, Any] | None = None, path=None) -> RuleSet:
+    merged: dict[str, Any] = {}
+    for src in (UNIVERSE_OVERRIDES.get(universe_name, {}), overrides or {}):
+        for k, v in src.items():
+            merged[k] = {**merged.get(k, {}), **v} if isinstance(v, dict) else v
+    return RuleSet.from_config(load_config(path, merged))
+
+
+def securities_table(master: pd.DataFrame, prices: pd.Series) -> pd.DataFrame:
+    """The compliance input schema (:mod:`compliance.inputs`) from the securities master. Every security of the
+    universe qualifies for the fund's name test (the prospectus defines the investable universe as the economy the
+    name describes)."""
+    return pd.DataFrame({
+        "security_id": master.index.astype(str),
+        "issuer_id": master["issuer_id"].astype(str).to_numpy(),
+        "asset_type": np.where(master["type"].eq("etf"), "investment_company", "equity"),
+        "shares_outstanding": master["shares_outstanding"].to_numpy(float),
+        "adv_shares": master["adv_shares"].to_numpy(float),
+        "bea_industry": master["bea_industry"].to_numpy(),
+        "qualifies_for_name": True,
+        "price": prices.reindex(master.index).to_numpy(float),
+    })
+
+
+def linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_usd: float) -> LinearRows:
+    n = len(securities)
+    wv = cp.Variable(n)
+    compiled = compile_rules(wv, securities, w0, nav_usd, rules)
+    ub = {True: np.full(n, np.inf), False: np.full(n, np.inf)}
+    rows: dict[bool, list[tuple[np.ndarray, float]]] = {True: [], False: []}
+    turnover_cap = None
+    used: set[str] = set()
+    wv.value = np.zeros(n)
+    for tc in compiled.constraints:
+        used.add(tc.rule_id)
+        if tc.rule_id == TURNOVER_RULE:
+            turnover_cap = float(rules.get(TURNOVER_RULE).params["turnover_max"])
+            continue
+        expr = tc.constraint.expr
+        if not expr.is_affine():
+            raise ValueError(f"compiled constraint of {tc.rule_id} is not linear: {tc.description}")
+        grad = expr.grad[wv]
+        a = np.zeros((expr.size, n)) if grad is None else np.asarray(
+            grad.toarray() if hasattr(grad, "toarray") else grad).T.reshape(expr.size, n)
+        b = -np.asarray(expr.value, float).reshape(-1)
+        hard = not tc.relaxable
+        for r in range(expr.size):
+            nz = np.flatnonzero(np.abs(a[r]) > 1e-15)
+            if len(nz) == 1 and a[r, nz[0]] > 0:
+                j = nz[0]
+                ub[hard][j] = min(ub[hard][j], b[r] / a[r, j])
+            elif len(nz) == 0:
+                if b[r] < -1e-12:
+                    rows[hard].append((a[r], b[r]))  # infeasible whatever w is: keep it so the solver says so
+            else:
+                rows[hard].append((a[r], b[r]))
+
+    def stack(lst):
+        if not lst:
+            return np.zeros((0, n)), np.zeros(0)
+        return np.vstack([r[0] for r in lst]), np.array([r[1] for r in lst])
+
+    ah, bh = stack(rows[True])
+    ai, bi = stack(rows[False])
+    return LinearRows(ub[True], ub[False], ah, bh, ai, bi, turnover_cap, sorted(used), list(compiled.notes))
+
+
+def check(rules: RuleSet, as_of: date, securities: pd.DataFrame, shares: pd.Series, nav_usd: float,
+          cash_usd: float, previous: tuple[pd.Series, float, float] | None = None) -> CheckResult:
+    """Exact check of a book (shares per security at the securities' prices). ``previous``: (shares, nav, cash)
+    of the book before the trades, for the active/passive classification."""
+    def book(sh, nav, cash):
+        h = pd.DataFrame({"security_id": sh.index.astype(str), "shares": sh.to_numpy(float)})
+        h = h[h["shares"] > 0]
+        # build_book takes prices separately (a 'price' column in the securities table would clash)
+        return build_book(as_of, h, securities.drop(columns=["price"]), rules.config, nav_usd=nav,
+                          cash_usd=max(cash, 0.0), prices=securities.set_index("security_id")["price"])
+    prev = book(*previous) if previous is not None and previous[1] > 0 else None
+    return check_book(book(shares, nav_usd, cash_usd), rules, previous=prev)
+
+
+def summarize(res: CheckResult) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for r in res.results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    return {
+        "config_version": res.config_version, "config_hash": res.config_hash,
+        "status_counts": dict(sorted(counts.items())),
+        "violations": [r.rule_id for r in res.violations],
+        "breaches": [{"rule_id": r.rule_id, "class": r.breach_class, "hardness": r.hardness}
+                     for r in res.results if r.status == "breach"],
+        "warnings": [r.rule_id for r in res.results if r.status == "warn"],
+        "not_evaluable": [{"rule_id": r.rule_id, "reasons": list(r.reasons)[:2]}
+                          for r in res.results if r.status == "not_evaluable"],
+        "result_hash": res.result_hash(),
+    }

@@ -1,0 +1,279 @@
+"""The daily allocation program, compiled once per universe (cvxportfolio's pattern).
+
+Variables: target weights ``w`` (fractions of NAV, one per security of the universe) and trades ``z = w - w0``
+(explicit, so the 3/2-power impact cost is a convex atom of a variable times a nonnegative Parameter: DPP).
+
+    maximize   mu'w - gamma_risk (||B'w||^2 + ||sqrt(d) * w||^2) - gamma_trade TC(z) - h'w
+    subject to w = w0 + z,  w >= 0,                                   long-only
+               1'w <= 1 - cash_buffer                                 cash buffer (hard)
+               1'w >= min_invested                                    fully invested   (internal, relaxable)
+               w <= ub_hard                                           eligibility and per-security regulatory bounds
+               A_hard w <= b_hard                                     compiled regulatory / prospectus rules
+               w <= position_cap                                      (internal)
+               w <= ub_internal, A_internal w <= b_internal           compiled internal rules (internal)
+               1/2 ||z||_1 <= turnover_cap                            (internal)
+               |z| <= participation * ADV_usd / NAV                   (internal; no cap where volume is unknown)
+
+Every number above is a cvxpy Parameter owned by its term; a day only sets values (``Policy.decide``). The
+compliance rows are read back from :mod:`compliance.compile` each day (:mod:`portfolio.fund_rules`) into
+fixed-capacity parameter blocks; a day with more rows than the capacity rebuilds the program once with twice the
+capacity (recorded in ``notes``).
+
+Solvers: Clarabel, then ECOS, then SCS. An infeasible day relaxes the internal limits one by one in the declared
+order :data:`RELAX_ORDER` (never a regulatory or prospectus one; ``min_invested`` is lowered in steps of
+:data:`MIN_INVESTED_STEP`, the others are lifted) and records what was relaxed; if it is still
+infeasible, or every solver fails, the previous weights are kept and the status says so.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from . import fund_rules
+from .costs import HoldingCost, TransactionCost
+from .risk import StatisticalRiskModel
+from .signals import ExpectedReturns, risk_free_daily
+from .universe import Universe
+
+SOLVERS = ("CLARABEL", "ECOS", "SCS")
+#: Internal limits relaxed on an infeasible day, first to last. Regulatory/prospectus limits are never relaxed.
+RELAX_ORDER = ("turnover", "participation", "compliance_internal", "position_cap", "min_invested")
+BIG = 1e3
+MIN_INVESTED_STEP = 0.05
+
+
+@dataclass
+class PolicyConfig:
+    risk_aversion: float = 5.0
+    trade_aversion: float = 1.0
+    cash_buffer: float = 0.02  # cash kept for costs and flows (fraction of NAV)
+    invested_tolerance: float = 0.01  # min_invested = 1 - cash_buffer - invested_tolerance
+    position_cap: float = 0.09  # internal, below the prospectus 10% issuer limit
+    turnover_cap: float = 0.20  # one-way, per rebalance
+    participation: float = 0.10  # of ADV per day
+    compliance: str = "enforce"  # enforce | report | off
+    compliance_overrides: dict = field(default_factory=dict)
+    rows_capacity: int = 16  # initial capacity of each compliance row block (grows on demand)
+
+
+@dataclass
+class Decision:
+    date: str
+    weights: pd.Series
+    status: str  # optimal | relaxed | infeasible_kept_previous | solver_failed_kept_previous
+    solver: str | None
+    solve_ms: float
+    relaxed: list[str]
+    signal: dict
+    notes: list[str]
+    objective: float | None = None
+
+
+class Policy:
+    """Returns target weights for a date; the caller (rebalance, backtester) owns holdings, rounding and cash."""
+
+    def __init__(self, universe: Universe, config: PolicyConfig | None = None,
+                 signals: ExpectedReturns | None = None, risk_model: StatisticalRiskModel | None = None,
+                 ff_factors: pd.DataFrame | None = None, market_returns: pd.Series | None = None) -> None:
+        self.universe = universe
+        self.config = config or PolicyConfig()
+        if self.config.compliance not in ("enforce", "report", "off"):
+            raise ValueError(f"compliance must be enforce, report or off, got {self.config.compliance!r}")
+        self.signals = signals or ExpectedReturns()
+        self.risk_model = risk_model or StatisticalRiskModel()
+        self.ff_factors = ff_factors
+        self.market_returns = market_returns
+        self.rules = fund_rules.rules_for(universe.name, self.config.compliance_overrides) \
+            if self.config.compliance != "off" else None
+        self.n = len(universe.identifiers)
+        self.tcost, self.hcost = TransactionCost(), HoldingCost()
+        cap = self.config.rows_capacity if self.config.compliance == "enforce" else 0
+        self._build(cap, cap)
+        self._solve_hook: Callable[[str], None] | None = None  # tests: simulate solver failures
+        self.last_day: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------------------------------------ program
+    def _build(self, cap_hard: int, cap_int: int) -> None:
+        n, k = self.n, self.risk_model.n_factors
+        self.cap_hard, self.cap_int = cap_hard, cap_int
+        self.w, self.z = cp.Variable(n, name="w"), cp.Variable(n, name="z")
+        P = cp.Parameter
+        self.p = {
+            "w0": P(n, name="w0"), "mu": P(n, name="mu"), "Bt": P((k, n), name="loadings_t"),
+            "d_sqrt": P(n, nonneg=True, name="idio_sd"), "max_invested": P(nonneg=True, name="max_invested"),
+            "min_invested": P(name="min_invested"), "ub_hard": P(n, nonneg=True, name="ub_hard"),
+            "position_cap": P(n, nonneg=True, name="position_cap"), "ub_internal": P(n, nonneg=True),
+            "turnover": P(nonneg=True, name="turnover_cap"), "participation": P(n, nonneg=True, name="part_cap"),
+        }
+        if cap_hard:
+            self.p.update({"a_hard": P((cap_hard, n), name="a_hard"), "b_hard": P(cap_hard, name="b_hard")})
+        if cap_int:
+            self.p.update({"a_int": P((cap_int, n), name="a_int"), "b_int": P(cap_int, name="b_int")})
+        p, w, z = self.p, self.w, self.z
+        self.tcost.initialize(n)
+        self.hcost.initialize(n)
+        risk = cp.sum_squares(p["Bt"] @ w) + cp.sum_squares(cp.multiply(p["d_sqrt"], w))
+        # risk and trade aversions are constants of the compiled program (a Parameter times a Parameter-dependent
+        # term would not be DPP); a different aversion is a different Policy.
+        cfg = self.config
+        objective = cp.Maximize(p["mu"] @ w - cfg.risk_aversion * risk
+                                - cfg.trade_aversion * self.tcost.compile(w, z) - self.hcost.compile(w, z))
+        self.constraints = {
+            "trades": w == p["w0"] + z, "long_only": w >= 0,
+            "cash_buffer": cp.sum(w) <= p["max_invested"], "min_invested": cp.sum(w) >= p["min_invested"],
+            "hard_bounds": w <= p["ub_hard"], "position_cap": w <= p["position_cap"],
+            "compliance_internal_bounds": w <= p["ub_internal"],
+            "turnover": 0.5 * cp.norm1(z) <= p["turnover"], "participation": cp.abs(z) <= p["participation"],
+        }
+        if cap_hard:
+            self.constraints["compliance_hard"] = p["a_hard"] @ w <= p["b_hard"]
+        if cap_int:
+            self.constraints["compliance_internal"] = p["a_int"] @ w <= p["b_int"]
+        self.problem = cp.Problem(objective, list(self.constraints.values()))
+        for name, c in self.constraints.items():
+            if not c.is_dcp(dpp=True):
+                raise ValueError(f"constraint term {name!r} is not DPP; the program cannot be compiled once")
+        if not objective.is_dcp(dpp=True):
+            raise ValueError("objective is not DPP: check the cost and risk terms")
+
+    # ------------------------------------------------------------------------------------------------ a day
+    def prepare(self, t: pd.Timestamp, w0: pd.Series, nav_usd: float) -> dict[str, Any]:
+        """Set every Parameter for decision date ``t`` from data dated strictly before ``t``."""
+        u, cfg, p = self.universe, self.config, self.p
+        hist = u.history(t, self.risk_model.window + 1)
+        est = self.risk_model.fit(hist)
+        rets = hist.pct_change(fill_method=None).iloc[1:]
+        mkt = None
+        if self.market_returns is not None:
+            mkt = self.market_returns[self.market_returns.index < t].reindex(rets.index)
+        rf = risk_free_daily(self.ff_factors, t)
+        sig = self.signals.estimate(t, u.exposures, rets, rf, mkt)
+        liq = u.liquidity(t)
+        eligible = u.eligible(t) & est.estimable.reindex(u.identifiers).fillna(False)
+        w0v = w0.reindex(u.identifiers).fillna(0.0).to_numpy(float)
+        p["w0"].value = w0v
+        p["mu"].value = sig.mu.reindex(u.identifiers).fillna(0.0).to_numpy(float)
+        p["Bt"].value = est.loadings.reindex(u.identifiers).fillna(0.0).to_numpy(float).T
+        p["d_sqrt"].value = np.sqrt(est.idio_var.reindex(u.identifiers).to_numpy(float))
+        p["max_invested"].value = 1 - cfg.cash_buffer
+        p["min_invested"].value = 1 - cfg.cash_buffer - cfg.invested_tolerance
+        p["position_cap"].value = np.full(self.n, cfg.position_cap)
+        adv_usd = liq["adv_usd"].to_numpy(float)
+        part = np.where(np.isfinite(adv_usd) & (adv_usd > 0), cfg.participation * adv_usd / nav_usd, BIG)
+        p["participation"].value = part
+        self.tcost.update(liq, est.vol.reindex(u.identifiers), nav_usd)
+        self.hcost.update(u.securities["expense_ratio_annual"])
+        ub_hard = np.where(eligible.to_numpy(), BIG, 0.0)
+        notes: list[str] = []
+        turnover = cfg.turnover_cap
+        ub_int = np.full(self.n, BIG)
+        rows = None
+        last = hist.iloc[-1] if len(hist) else pd.Series(np.nan, index=u.identifiers)
+        if self.config.compliance == "enforce":
+            master = u.securities.join(liq)
+            prices = last.reindex(u.identifiers).where(lambda s: s > 0)
+            table = fund_rules.securities_table(master, prices.fillna(1.0))
+            rows = fund_rules.linear_rows(self.rules, table, w0v, nav_usd)
+            ub_hard = np.minimum(ub_hard, np.clip(rows.ub_hard, 0, BIG))
+            ub_int = np.clip(rows.ub_internal, 0, BIG)
+            if rows.turnover_cap is not None:
+                turnover = min(turnover, rows.turnover_cap)
+            if len(rows.b_hard) > self.cap_hard or len(rows.b_internal) > self.cap_int:
+                notes.append(f"compliance rows ({len(rows.b_hard)} hard, {len(rows.b_internal)} internal) exceeded "
+                             f"the capacity; program rebuilt")
+                self._build(max(self.cap_hard, 2 * len(rows.b_hard)), max(self.cap_int, 2 * len(rows.b_internal)))
+                return self.prepare(t, w0, nav_usd) | {"notes": notes}
+        p["ub_hard"].value = ub_hard
+        p["ub_internal"].value = ub_int
+        p["turnover"].value = turnover
+        self._fill_rows("a_hard", "b_hard", rows.a_hard if rows else None, rows.b_hard if rows else None)
+        self._fill_rows("a_int", "b_int", rows.a_internal if rows else None, rows.b_internal if rows else None)
+        gaps = [i for i, c in zip(u.identifiers, liq["liquidity_class"]) if c == "unknown" and eligible[i]]
+        if gaps:
+            notes.append(f"{len(gaps)} eligible securities without volume data: no participation cap, linear "
+                         f"cost penalty instead of market impact")
+        return {"signal": sig.info, "risk_asof": str(est.asof.date()) if pd.notna(est.asof) else None,
+                "eligible": eligible, "notes": notes, "prices": last, "liquidity": liq, "sigma": est.vol}
+
+    def _fill_rows(self, a_name: str, b_name: str, a: np.ndarray | None, b: np.ndarray | None) -> None:
+        if a_name not in self.p:
+            return
+        A = np.zeros(self.p[a_name].shape)
+        B = np.full(self.p[b_name].shape, BIG)
+        if a is not None and len(b):
+            A[:len(b)], B[:len(b)] = a, b
+        self.p[a_name].value, self.p[b_name].value = A, B
+
+    def _relax(self, name: str) -> None:
+        p = self.p
+        if name == "turnover":
+            p["turnover"].value = 1.0
+        elif name == "participation":
+            p["participation"].value = np.full(self.n, BIG)
+        elif name == "compliance_internal":
+            p["ub_internal"].value = np.full(self.n, BIG)
+            if "b_int" in p:
+                p["b_int"].value = np.full(self.cap_int, BIG)
+        elif name == "position_cap":
+            p["position_cap"].value = np.full(self.n, BIG)
+        else:
+            raise KeyError(name)
+
+    def _solve(self) -> tuple[str, str | None]:
+        """Try the solver chain; returns (cvxpy status or 'solver_error', solver used)."""
+        for s in SOLVERS:
+            try:
+                if self._solve_hook is not None:
+                    self._solve_hook(s)
+                self.problem.solve(solver=s)
+            except (cp.error.SolverError, ArithmeticError, ValueError):
+                continue
+            if self.problem.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+                return self.problem.status, s
+            if self.problem.status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):
+                return cp.INFEASIBLE, s
+        return "solver_error", None
+
+    def decide(self, t: pd.Timestamp | str, w0: pd.Series, nav_usd: float) -> Decision:
+        t = pd.Timestamp(t)
+        day = self.prepare(t, w0, nav_usd)
+        self.last_day = day
+        t0 = time.perf_counter()
+        status, solver = self._solve()
+        relaxed: list[str] = []
+        notes = list(day["notes"])
+        for name in RELAX_ORDER:
+            if status != cp.INFEASIBLE:
+                break
+            relaxed.append(name)
+            if name == "min_invested":  # lowered in steps, so the fund stays as invested as the hard limits allow
+                level = float(self.p["min_invested"].value)
+                while status == cp.INFEASIBLE and level > 0:
+                    level = max(level - MIN_INVESTED_STEP, 0.0)
+                    self.p["min_invested"].value = level
+                    status, solver = self._solve()
+                notes.append(f"min_invested lowered to {level:.2f}")
+                continue
+            self._relax(name)
+            status, solver = self._solve()
+        ms = (time.perf_counter() - t0) * 1e3
+        prev = w0.reindex(self.universe.identifiers).fillna(0.0)
+        if status == cp.INFEASIBLE:
+            notes.append("infeasible after relaxing every internal limit: a regulatory or prospectus constraint "
+                         "conflicts with the holdings; previous weights kept. Remedy: review the compliance "
+                         "report's binding rules or the data they miss")
+            return Decision(str(t.date()), prev, "infeasible_kept_previous", solver, ms, relaxed, day["signal"],
+                            notes)
+        if status == "solver_error":
+            notes.append(f"every solver failed ({', '.join(SOLVERS)}); previous weights kept")
+            return Decision(str(t.date()), prev, "solver_failed_kept_previous", None, ms, relaxed, day["signal"],
+                            notes)
+        w = pd.Series(np.clip(self.w.value, 0, None), index=self.universe.identifiers)
+        w[w < 1e-7] = 0.0
+        return Decision(str(t.date()), w, "relaxed" if relaxed else "optimal", solver, ms, relaxed, day["signal"],
+                        notes, float(self.problem.value))

@@ -1,0 +1,208 @@
+"""The daily run: target weights, whole-share orders and the holdings disclosure for one date.
+
+``rebalance(date, universe, nav_usd, holdings_file=None, home=...)`` decides with data through the previous close
+(prices dated strictly before ``date``), sizes orders at that close, rounds target quantities down to whole shares,
+runs the compliance checker on the rounded book, and writes ``<home>/portfolio/<universe>/<date>/``:
+
+* ``target_weights.csv``   identifier, weight (of NAV, after rounding), quantity (shares), price_usd (previous close)
+* ``orders.csv``           identifier, side (BUY/SELL), quantity (whole shares), price_usd, notional_usd
+* ``holdings_disclosure.csv``  identifier, description, quantity, weight: the file an ETF posts before the open
+  (cash as the row ``CASH_USD``)
+* ``inputs.json``          SHA-256 of every input (universe data, crosswalk, holdings file, forecasts, compliance
+  configuration) and the parameters
+* ``summary.json``         the summary below, without ``solve_ms`` (timing is not a function of the inputs, so it is
+  returned and printed but not written: the same inputs give byte-identical files)
+
+The directory is built in a temporary sibling and renamed into place (:func:`ingest.storage.atomic_directory`):
+nothing is written for a date unless it is complete, and no other date's directory is touched.
+
+Holdings file: CSV ``identifier,quantity`` (shares; optional row ``CASH_USD,<usd>``). Bad input raises
+:class:`RebalanceError` naming the file, row and column: an identifier not in the universe, a held security without
+a positive price on the previous close, a quantity that is not a number >= 0, holdings worth more than the NAV, an
+empty universe, a NAV that is not a positive number. Universe securities without a price are not bought (counted in
+the summary as ``n_unpriced``).
+
+Summary keys: ``date``, ``status``, ``n_positions``, ``turnover`` (one-way, fraction of NAV), ``solve_ms``,
+``relaxed``, ``compliance`` (per-rule status counts, violations, not-evaluable rules), plus ``universe``,
+``nav_usd``, ``cash_usd``, ``signal``, ``notes``.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ingest.errors import IngestError
+from ingest.storage import atomic_directory
+
+from . import fund_rules
+from .optimizer import Policy, PolicyConfig
+from .universe import CROSSWALK, Universe, load_universe
+
+CASH_ID = "CASH_USD"
+
+
+class RebalanceError(IngestError):
+    """Bad input to the daily run (names the file, row and column where there is one)."""
+
+
+def read_holdings(path: Path, universe: Universe) -> tuple[pd.Series, float | None]:
+    """Parse a holdings file; returns (shares per identifier, cash in USD or None)."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise RebalanceError(f"holdings file unreadable: {exc}", path=path) from exc
+    if list(df.columns[:2]) != ["identifier", "quantity"]:
+        raise RebalanceError("holdings header", path=path, row=1, expected="identifier,quantity",
+                             got=",".join(df.columns))
+    shares: dict[str, float] = {}
+    cash = None
+    for i, (ident, q) in enumerate(zip(df["identifier"].str.strip(), df["quantity"].str.strip())):
+        row = i + 2
+        try:
+            v = float(q)
+        except ValueError:
+            v = float("nan")
+        if not math.isfinite(v) or v < 0:
+            raise RebalanceError("quantity is not a number >= 0", path=path, row=row, column="quantity",
+                                 expected="shares >= 0", got=q)
+        if ident == CASH_ID:
+            cash = v
+            continue
+        if ident not in universe.securities.index:
+            raise RebalanceError("unknown identifier (not in the universe)", path=path, row=row,
+                                 column="identifier", expected=f"an identifier of universe {universe.name!r}",
+                                 got=ident)
+        if ident in shares:
+            raise RebalanceError("duplicated identifier", path=path, row=row, column="identifier", got=ident)
+        shares[ident] = v
+    return pd.Series(shares, dtype=float), cash
+
+
+def _sha(b: bytes) -> str:
+    return hashlib.sha256(b).hexdigest()
+
+
+def _csv(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, lineterminator="\n", float_format="%.10g")
+    return buf.getvalue().encode()
+
+
+def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings_file: str | Path | None = None,
+              home: str | Path = ".", *, config: PolicyConfig | None = None, forecasts: pd.DataFrame | None = None,
+              warehouse=None, universe_obj: Universe | None = None, policy: Policy | None = None) -> dict[str, Any]:
+    """Run the day (see the module docstring). ``forecasts``: industry return forecasts (format of
+    :mod:`portfolio.signals`); ``universe_obj``/``policy`` let a caller reuse loaded objects."""
+    from ingest.warehouse import Warehouse
+    from .signals import ExpectedReturns
+
+    if not (isinstance(nav_usd, (int, float)) and math.isfinite(nav_usd) and nav_usd > 0):
+        raise RebalanceError("NAV must be a positive number of US dollars", column="nav_usd", got=nav_usd)
+    t = pd.Timestamp(date)
+    home = Path(home)
+    wh = warehouse or Warehouse(home)
+    uni = universe_obj or load_universe(universe, wh)
+    if not uni.identifiers:
+        raise RebalanceError(f"universe {universe!r} is empty")
+    hist = uni.history(t)
+    if hist.empty:
+        raise RebalanceError(f"no prices before {t.date()} in universe {uni.name!r}", column="date",
+                             expected=f"a date after {uni.prices.index.min().date()}", got=str(t.date()))
+    last = hist.iloc[-1]
+    price_date = hist.index[-1]
+    held, cash_in = (read_holdings(Path(holdings_file), uni) if holdings_file else (pd.Series(dtype=float), None))
+    for ident, q in held.items():
+        p = last.get(ident, np.nan)
+        if q > 0 and not (np.isfinite(p) and p > 0):
+            raise RebalanceError("held security has no positive price on the previous close", path=holdings_file,
+                                 column=ident, expected=f"a price > 0 on {price_date.date()}", got=p)
+    held_value = float((held * last.reindex(held.index)).sum()) if len(held) else 0.0
+    if held_value > nav_usd * (1 + 1e-9):
+        raise RebalanceError("holdings are worth more than the NAV", path=holdings_file, column="quantity",
+                             expected=f"<= {nav_usd:,.2f} USD", got=f"{held_value:,.2f} USD")
+    cash_usd = cash_in if cash_in is not None else nav_usd - held_value
+    w0 = (held * last.reindex(held.index) / nav_usd).reindex(uni.identifiers).fillna(0.0)
+
+    cfg = config or PolicyConfig()
+    ff = wh.read("market_ff_factors") if wh.has("market") else None
+    spy = None
+    if wh.has("market"):
+        etf = wh.read("market_etf_prices", columns=["date", "ticker", "adj_close_usd"])
+        spy = etf[etf["ticker"] == "SPY"].set_index("date")["adj_close_usd"].pct_change(fill_method=None)
+    pol = policy or Policy(uni, cfg, signals=ExpectedReturns(forecasts), ff_factors=ff, market_returns=spy)
+    dec = pol.decide(t, w0, nav_usd)
+
+    price = last.reindex(uni.identifiers)
+    target_w = dec.weights
+    qty = np.floor(np.where(price > 0, target_w * nav_usd / price.where(price > 0, 1.0), 0.0) + 1e-9)
+    qty = pd.Series(qty, index=uni.identifiers)
+    if dec.status.endswith("kept_previous"):
+        qty = held.reindex(uni.identifiers).fillna(0.0)
+    cur = held.reindex(uni.identifiers).fillna(0.0)
+    delta = qty - cur
+    new_cash = cash_usd - float((delta * price.fillna(0.0)).sum())
+    value = qty * price.fillna(0.0)
+    weight = value / nav_usd
+    compliance: dict[str, Any] = {"mode": cfg.compliance}
+    status = dec.status
+    if pol.rules is not None:
+        master = uni.securities.join(uni.liquidity(t))
+        table = fund_rules.securities_table(master, price.fillna(1.0))
+        res = fund_rules.check(pol.rules, t.date(), table, qty, nav_usd, new_cash,
+                               previous=(cur, nav_usd, cash_usd))
+        compliance.update(fund_rules.summarize(res))
+        if res.violations and cfg.compliance == "enforce":
+            status = "blocked_by_compliance_kept_previous"
+            qty, delta = cur.copy(), cur * 0.0
+            new_cash = cash_usd
+            value = qty * price.fillna(0.0)
+            weight = value / nav_usd
+    pos = qty[qty > 0].index
+    tw = pd.DataFrame({"identifier": pos, "weight": weight[pos].to_numpy(), "quantity": qty[pos].astype(int).to_numpy(),
+                       "price_usd": price[pos].to_numpy()})
+    trades = delta[delta != 0]
+    orders = pd.DataFrame({"identifier": trades.index, "side": np.where(trades > 0, "BUY", "SELL"),
+                           "quantity": trades.abs().astype(int).to_numpy(), "price_usd": price[trades.index].to_numpy(),
+                           "notional_usd": (trades.abs() * price[trades.index]).to_numpy()})
+    disc = pd.DataFrame({"identifier": list(pos) + [CASH_ID],
+                         "description": list(uni.securities.loc[pos, "name"]) + ["Cash and equivalents (USD)"],
+                         "quantity": list(qty[pos].astype(int)) + [round(new_cash, 2)],
+                         "weight": list(weight[pos]) + [new_cash / nav_usd]})
+    turnover = 0.5 * float((delta.abs() * price.fillna(0.0)).sum()) / nav_usd
+    holdings_bytes = Path(holdings_file).read_bytes() if holdings_file else b""
+    inputs = {
+        "date": str(t.date()), "universe": uni.name, "universe_data_sha256": uni.source_hash,
+        "price_date": str(price_date.date()), "crosswalk_sha256": _sha(CROSSWALK.read_bytes()),
+        "holdings_file_sha256": _sha(holdings_bytes) if holdings_file else None, "nav_usd": nav_usd,
+        "forecasts_sha256": _sha(pd.util.hash_pandas_object(forecasts, index=False).to_numpy().tobytes())
+        if forecasts is not None else None,
+        "compliance_config_sha256": pol.rules.hash if pol.rules is not None else None,
+        "policy_config": {k: v for k, v in sorted(vars(cfg).items())},
+        "warehouse_manifest_key": (wh.manifest("market") or {}).get("key") if universe in ("sp500", "sector_etfs")
+        else None,
+    }
+    summary = {
+        "date": str(t.date()), "universe": uni.name, "status": status, "n_positions": int(len(pos)),
+        "turnover": round(turnover, 10), "solve_ms": round(dec.solve_ms, 1), "relaxed": dec.relaxed,
+        "compliance": compliance, "nav_usd": nav_usd, "cash_usd": round(new_cash, 2),
+        "n_unpriced": int((~(price > 0)).sum()), "signal": dec.signal, "notes": dec.notes + uni.notes,
+    }
+    dest = home / "portfolio" / uni.name / str(t.date())
+    files = {
+        "target_weights.csv": _csv(tw), "orders.csv": _csv(orders), "holdings_disclosure.csv": _csv(disc),
+        "inputs.json": (json.dumps(inputs, indent=2, sort_keys=True, default=str) + "\n").encode(),
+        "summary.json": (json.dumps({k: v for k, v in summary.items() if k != "solve_ms"}, indent=2,
+                                    sort_keys=True, default=str) + "\n").encode(),
+    }
+    with atomic_directory(dest) as tmp:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+    summary["output_dir"] = str(dest)
+    return summary

@@ -1,0 +1,83 @@
+"""Statistical factor risk model with shrinkage, re-estimated each day from returns up to the previous close.
+
+Given the daily total returns ``R`` (T x n) of the ``window`` trading days strictly before the decision date ``t``
+(:meth:`StatisticalRiskModel.fit` never sees a price dated ``t`` or later), demeaned per security:
+
+1. sample covariance ``S = R'R / (T - 1)``;
+2. principal components: ``S ~= V_k diag(lambda_k) V_k'`` with the ``n_factors`` largest eigenvalues (computed
+   from the T x T Gram matrix of the scaled returns);
+3. idiosyncratic variances ``d_i = max(S_ii - (V_k diag(lambda_k) V_k')_ii, floor)``, shrunk toward their
+   cross-sectional median: ``d_i <- (1 - delta) d_i + delta median(d)`` (``delta = shrinkage``);
+4. ``Sigma = B B' + diag(d)`` with loadings ``B = V_k diag(sqrt(lambda_k))`` (n x k).
+
+The optimizer uses ``w' Sigma w = ||B' w||^2 + ||sqrt(d) * w||^2`` (DPP-friendly: two sums of squares).
+Securities with fewer than ``min_obs`` returns in the window are marked not estimable (they may not be bought);
+remaining missing returns are set to the security's mean (zero after demeaning). Units: daily return variance.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class RiskEstimate:
+    loadings: pd.DataFrame  # n x k, B
+    idio_var: pd.Series  # n, d
+    estimable: pd.Series  # n, bool
+    asof: pd.Timestamp  # last return date used (the previous close)
+    n_obs: int
+
+    def covariance(self) -> pd.DataFrame:
+        b = self.loadings.to_numpy()
+        return pd.DataFrame(b @ b.T + np.diag(self.idio_var.to_numpy()), index=self.loadings.index,
+                            columns=self.loadings.index)
+
+    @property
+    def vol(self) -> pd.Series:
+        """Daily volatility per security (sqrt of the model's diagonal)."""
+        b = self.loadings.to_numpy()
+        return pd.Series(np.sqrt((b * b).sum(axis=1) + self.idio_var.to_numpy()), index=self.loadings.index)
+
+
+class StatisticalRiskModel:
+    """PCA factor model; see the module docstring for the equations."""
+
+    def __init__(self, window: int = 252, n_factors: int = 5, min_obs: int = 126, shrinkage: float = 0.3,
+                 idio_floor: float = 1e-6) -> None:
+        if not 0 <= shrinkage <= 1:
+            raise ValueError(f"shrinkage must be in [0, 1], got shrinkage={shrinkage}")
+        if min_obs > window:
+            raise ValueError(f"min_obs must be <= window, got min_obs={min_obs} and window={window}")
+        self.window, self.n_factors, self.min_obs = window, n_factors, min_obs
+        self.shrinkage, self.idio_floor = shrinkage, idio_floor
+
+    def fit(self, prices_before_t: pd.DataFrame) -> RiskEstimate:
+        """``prices_before_t``: adjusted closes dated strictly before the decision date (the caller slices with
+        :meth:`portfolio.universe.Universe.history`)."""
+        rets = prices_before_t.iloc[-(self.window + 1):].pct_change(fill_method=None).iloc[1:]
+        n_obs = rets.count()
+        estimable = n_obs >= self.min_obs
+        cols = rets.columns
+        k = int(min(self.n_factors, max(int(estimable.sum()) - 1, 0)))
+        b = np.zeros((len(cols), self.n_factors))
+        d = pd.Series(np.nan, index=cols)
+        if estimable.any() and len(rets) > 1:
+            r = rets.loc[:, estimable]
+            x = (r - r.mean()).fillna(0.0).to_numpy() / np.sqrt(max(len(r) - 1, 1))
+            # eigenpairs of S = x'x from the T x T Gram matrix G = x x' (G u = lambda u  =>  S (x'u) = lambda x'u,
+            # ||x'u||^2 = lambda): B = x' U_k has columns v_i sqrt(lambda_i). O(T^2 n) instead of O(n^3).
+            vals, vecs = np.linalg.eigh(x @ x.T)
+            bk = x.T @ vecs[:, np.argsort(vals)[::-1][:k]]
+            resid = np.clip((x * x).sum(axis=0) - (bk * bk).sum(axis=1), self.idio_floor, None)
+            resid = (1 - self.shrinkage) * resid + self.shrinkage * np.median(resid)
+            pos = np.flatnonzero(estimable.to_numpy())
+            b[pos, :k] = bk
+            d.iloc[pos] = resid
+        med = float(np.nanmedian(d)) if d.notna().any() else 1e-4
+        d = d.fillna(med)  # not estimable: they cannot be bought, the value only keeps the matrix well defined
+        asof = rets.index.max() if len(rets) else pd.NaT
+        return RiskEstimate(pd.DataFrame(b, index=cols, columns=[f"f{i + 1}" for i in range(self.n_factors)]),
+                            d, estimable, asof, int(len(rets)))

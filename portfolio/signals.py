@@ -1,0 +1,109 @@
+"""Expected returns: industry return forecasts mapped through exposures, shrunk toward a prior.
+
+Forecast table (e.g. the GNN's output, ``gnn/predict.py``): one row per (``date``, ``bea_code``) with ``date`` the
+day the forecast became available, ``horizon_days`` (optional, default 63 trading days = one quarter) and either
+quantile columns ``q05 ... q95`` (``q50`` is used) or ``median``, as total returns over the horizon in decimal.
+
+For a decision date ``t`` the latest forecast dated strictly before ``t`` and at most ``max_age_days`` old is used:
+
+* industry daily mean ``f_k = median_k / horizon_days``;
+* security forecast ``m_i = sum_k E_ik f_k + (1 - sum_{k in F} E_ik) prior_i`` (``E`` exposures, ``F`` the
+  industries with a forecast; exposure to industries without one is filled with the prior);
+* shrinkage ``mu_i = lambda m_i + (1 - lambda) prior_i`` with ``lambda = shrinkage``.
+
+Prior and fallback (used alone, and flagged ``source = "prior_fallback"``, when no forecast exists for ``t``):
+CAPM, ``prior_i = rf_t + beta_i * ERP / 252`` where ``rf_t`` is the mean daily risk-free rate of the 21 latest
+Fama-French daily rows published before ``t`` (0 and flagged if none), ``ERP`` the annual equity premium
+(default 5%) and ``beta_i`` the OLS beta on the market proxy over the risk window, shrunk toward 1
+(``beta <- 2/3 beta + 1/3``). Market proxy: SPY's returns when present in ``market_returns``, else the universe's
+equal-weighted return. Units: daily decimal returns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+QUANTILE_COLUMNS = ("q05", "q10", "q25", "q50", "q75", "q90", "q95")
+
+
+@dataclass
+class SignalResult:
+    mu: pd.Series
+    info: dict = field(default_factory=dict)
+
+
+def validate_forecasts(df: pd.DataFrame) -> pd.DataFrame:
+    """Check the forecast table's columns; returns ``date, bea_code, horizon_days, median``."""
+    need = {"date", "bea_code"}
+    if not need <= set(df.columns):
+        raise ValueError(f"forecasts need columns date, bea_code and q50 or median; got {sorted(df.columns)}")
+    if "q50" in df.columns:
+        med = df["q50"]
+    elif "median" in df.columns:
+        med = df["median"]
+    else:
+        raise ValueError(f"forecasts need a q50 or median column; got {sorted(df.columns)}")
+    out = pd.DataFrame({"date": pd.to_datetime(df["date"]), "bea_code": df["bea_code"].astype(str),
+                        "horizon_days": df["horizon_days"] if "horizon_days" in df.columns else 63,
+                        "median": pd.to_numeric(med, errors="coerce")})
+    if out["median"].isna().any() or (out["horizon_days"] <= 0).any():
+        raise ValueError("forecasts contain a missing median or a non-positive horizon_days")
+    return out
+
+
+class ExpectedReturns:
+    def __init__(self, forecasts: pd.DataFrame | None = None, shrinkage: float = 0.5,
+                 equity_premium_annual: float = 0.05, max_age_days: int = 120) -> None:
+        if not 0 <= shrinkage <= 1:
+            raise ValueError(f"shrinkage must be in [0, 1], got shrinkage={shrinkage}")
+        self.forecasts = validate_forecasts(forecasts) if forecasts is not None else None
+        self.shrinkage, self.erp, self.max_age_days = shrinkage, equity_premium_annual, max_age_days
+
+    def prior(self, returns: pd.DataFrame, rf_daily: float, market: pd.Series | None) -> pd.Series:
+        mkt = market.reindex(returns.index) if market is not None else returns.mean(axis=1)
+        x = mkt - mkt.mean()
+        var = float((x * x).sum())
+        r = returns - returns.mean()
+        beta = (r.mul(x, axis=0).sum() / var) if var > 0 else pd.Series(1.0, index=returns.columns)
+        beta = (2 / 3) * beta.where(returns.count() > 20, 1.0) + 1 / 3
+        return rf_daily + beta * self.erp / 252
+
+    def estimate(self, t: pd.Timestamp, exposures: pd.DataFrame, returns: pd.DataFrame, rf_daily: float | None,
+                 market: pd.Series | None = None) -> SignalResult:
+        """``returns``: daily returns before ``t`` (the risk window); ``exposures``: identifier x BEA code."""
+        info: dict = {"rf_daily": rf_daily if rf_daily is not None else 0.0, "rf_missing": rf_daily is None,
+                      "market_proxy": "SPY" if market is not None else "universe equal weight"}
+        prior = self.prior(returns, info["rf_daily"], market).reindex(exposures.index).fillna(info["rf_daily"])
+        fc = self._latest(t)
+        if fc is None:
+            info.update(source="prior_fallback", forecast_date=None,
+                        note="no forecast dated before t within max_age_days: CAPM prior used")
+            return SignalResult(prior, info)
+        f = (fc.set_index("bea_code")["median"] / fc.set_index("bea_code")["horizon_days"])
+        e = exposures.reindex(columns=f.index, fill_value=0.0)
+        covered = e.sum(axis=1)
+        m = e.to_numpy() @ f.to_numpy() + (1 - covered.to_numpy()) * prior.to_numpy()
+        mu = self.shrinkage * pd.Series(m, index=exposures.index) + (1 - self.shrinkage) * prior
+        info.update(source="forecast", forecast_date=str(fc["date"].iloc[0].date()),
+                    n_industries=int(len(f)), shrinkage=self.shrinkage)
+        return SignalResult(mu, info)
+
+    def _latest(self, t: pd.Timestamp) -> pd.DataFrame | None:
+        if self.forecasts is None:
+            return None
+        f = self.forecasts[(self.forecasts["date"] < t)
+                           & (self.forecasts["date"] >= t - pd.Timedelta(days=self.max_age_days))]
+        if f.empty:
+            return None
+        return f[f["date"] == f["date"].max()]
+
+
+def risk_free_daily(ff_factors: pd.DataFrame | None, t: pd.Timestamp) -> float | None:
+    """Mean daily RF of the 21 latest Fama-French daily rows published before ``t`` (None if none)."""
+    if ff_factors is None or ff_factors.empty:
+        return None
+    d = ff_factors[(ff_factors["dataset"] == "ff_daily") & (ff_factors["published_date"] < t)]
+    if d.empty:
+        return None
+    return float(d.sort_values("date")["rf"].iloc[-21:].mean())

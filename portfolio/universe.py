@@ -1,0 +1,406 @@
+"""Securities master and price panels of the investable universes.
+
+A :class:`Universe` holds, for one named universe:
+
+* ``securities``: one row per identifier (sorted): ``name``, ``type`` (``stock`` | ``etf``), ``issuer_id`` (the
+  legal issuer used by the compliance rules: the SEC CIK for stocks, so GOOG and GOOGL share one; the ticker for an
+  ETF, each fund being its own issuer), ``sponsor`` (ETF family), ``gics_sector``, ``gics_sub_industry``,
+  ``bea_industry`` (largest exposure), ``exposure_source`` (``crosswalk`` | ``holdings`` | ``user``),
+  ``shares_outstanding`` (+ ``shares_outstanding_source``; null where the data have none, never estimated),
+  ``expense_ratio_annual`` (decimal), ``eligible_from`` (S&P 'date added' for stocks, first price date for ETFs).
+* ``exposures``: identifier x BEA summary industry, rows sum to 1 (stocks through
+  ``data/crosswalks/securities_bea.csv``; ETFs from their holdings where at least half of the listed weight maps to
+  S&P 500 members, else from the crosswalk's ETF rows).
+* ``prices``: trading day x identifier, adjusted close in USD (dividends and splits folded in: a return computed from
+  it is a total return). ``volumes``: the same shape in shares, NaN where no volume data exist.
+
+Average daily volume (ADV) and the liquidity class are computed per date from volumes strictly before that date
+(:meth:`Universe.adv_shares`, :meth:`Universe.liquidity`): ``ADV_t = mean(volume over the 63 trading days before
+t)``, required at least 20 observations within the 92 calendar days before t, else unknown. Liquidity class on ADV in
+USD: ``high`` >= $50 million a day, ``medium`` >= $5 million, ``low`` > 0, ``unknown`` when no volume data exist
+(never invented).
+
+Universes: ``sp500`` (default: today's S&P 500 members with a price series; each stock eligible only from its
+'date added'. SURVIVORSHIP BIAS: the list is today's, so firms that left the index are missing and a backtest over
+past years overstates returns) and ``sector_etfs`` (US sector and industry ETFs of ``etf_universe.csv``). A user
+universe is a directory in the format of ``portfolio/README.md`` (:func:`load_user_universe`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ingest.errors import IngestError
+from ingest.storage import SNAPSHOT_ROOT, verify_snapshot_file
+
+REPO = Path(__file__).resolve().parent.parent
+CROSSWALK = REPO / "data" / "crosswalks" / "securities_bea.csv"
+ETF_METADATA_2022 = SNAPSHOT_ROOT / "market" / "etf" / "metadata" / "etf_overviews_stockanalysis_20220830.csv"
+
+#: The 71 BEA summary industries (input-output accounts, after redefinitions), in the BEA's order.
+BEA_SUMMARY = (
+    "111CA", "113FF", "211", "212", "213", "22", "23", "321", "327", "331", "332", "333", "334", "335", "3361MV",
+    "3364OT", "337", "339", "311FT", "313TT", "315AL", "322", "323", "324", "325", "326", "42", "441", "445", "452",
+    "4A0", "481", "482", "483", "484", "485", "486", "487OS", "493", "511", "512", "513", "514", "521CI", "523",
+    "524", "525", "HS", "ORE", "532RL", "5411", "5415", "5412OP", "55", "561", "562", "61", "621", "622", "623",
+    "624", "711AS", "713", "721", "722", "81", "GFGD", "GFGN", "GFE", "GSLG", "GSLE",
+)
+UNIVERSES = ("sp500", "sector_etfs")
+DEFAULT_UNIVERSE = "sp500"
+ADV_WINDOW = 63
+ADV_MIN_OBS = 20
+ADV_MAX_CALENDAR_DAYS = 92
+LIQUIDITY_BANDS_USD = (("high", 50e6), ("medium", 5e6), ("low", 0.0))
+HOLDINGS_MIN_MAPPED = 0.5
+SURVIVORSHIP_NOTE = ("Survivorship bias: the sp500 universe is today's S&P 500 list (2026-08); companies that left "
+                     "the index (acquired, bankrupt, dropped) are absent, so past performance is overstated.")
+
+
+class UniverseError(IngestError):
+    """Bad universe input (names the file, row and column)."""
+
+
+@dataclass
+class Universe:
+    name: str
+    securities: pd.DataFrame
+    exposures: pd.DataFrame
+    prices: pd.DataFrame
+    volumes: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    source_hash: str = ""
+
+    @property
+    def identifiers(self) -> list[str]:
+        return list(self.securities.index)
+
+    def history(self, t: pd.Timestamp | str, days: int | None = None) -> pd.DataFrame:
+        """Prices strictly before ``t`` (through the previous close), the last ``days`` rows if given."""
+        t = pd.Timestamp(t)
+        p = self.prices.loc[self.prices.index < t]
+        return p if days is None else p.iloc[-days:]
+
+    def adv_shares(self, t: pd.Timestamp | str) -> pd.Series:
+        """Average daily volume in shares over the ``ADV_WINDOW`` trading days before ``t`` (NaN where unknown)."""
+        t = pd.Timestamp(t)
+        v = self.volumes.loc[(self.volumes.index < t)
+                             & (self.volumes.index >= t - pd.Timedelta(days=ADV_MAX_CALENDAR_DAYS))].iloc[-ADV_WINDOW:]
+        out = v.mean()
+        out[v.count() < ADV_MIN_OBS] = np.nan
+        return out.reindex(self.identifiers)
+
+    def liquidity(self, t: pd.Timestamp | str) -> pd.DataFrame:
+        """``adv_shares``, ``adv_usd`` (ADV x previous close) and ``liquidity_class`` as of ``t``."""
+        adv = self.adv_shares(t)
+        last = self.history(t).ffill().iloc[-1] if len(self.history(t)) else pd.Series(np.nan, index=adv.index)
+        usd = adv * last.reindex(adv.index)
+        v = usd.to_numpy(float)
+        known = np.isfinite(v) & (v > 0)
+        cls = np.select([known & (v >= f) for _, f in LIQUIDITY_BANDS_USD], [n for n, _ in LIQUIDITY_BANDS_USD],
+                        default="unknown")
+        return pd.DataFrame({"adv_shares": adv, "adv_usd": usd, "liquidity_class": cls.astype(object)},
+                            index=adv.index)
+
+    def master(self, t: pd.Timestamp | str | None = None) -> pd.DataFrame:
+        """The securities master as of ``t`` (default: the day after the last price): static columns plus ADV,
+        liquidity class and the exposure vector (JSON, BEA code -> weight)."""
+        t = pd.Timestamp(t) if t is not None else self.prices.index.max() + pd.Timedelta(days=1)
+        out = self.securities.join(self.liquidity(t))
+        out["exposure"] = [json.dumps({k: round(float(v), 6) for k, v in row[row > 0].items()}, sort_keys=True)
+                           for _, row in self.exposures.reindex(out.index).iterrows()]
+        return out
+
+    def eligible(self, t: pd.Timestamp | str) -> pd.Series:
+        """True where the security may be bought on ``t``: eligible_from <= t and a positive previous close."""
+        t = pd.Timestamp(t)
+        h = self.history(t)
+        last = h.iloc[-1] if len(h) else pd.Series(np.nan, index=self.identifiers)
+        ok = (self.securities["eligible_from"] <= t) & last.reindex(self.identifiers).gt(0)
+        return ok.fillna(False).astype(bool)
+
+    def industry_coverage(self) -> pd.DataFrame:
+        """Per BEA industry: number of securities with exposure and total exposure; industries with no listed
+        proxy have ``n_securities == 0`` and are reported as such (no return can be computed for them)."""
+        e = self.exposures.reindex(columns=list(BEA_SUMMARY), fill_value=0.0)
+        return pd.DataFrame({"n_securities": (e > 0).sum().astype(int), "total_exposure": e.sum()},
+                            index=pd.Index(BEA_SUMMARY, name="bea_code"))
+
+
+# ------------------------------------------------------------------------------------------------ crosswalk
+def read_crosswalk(path: Path = CROSSWALK) -> pd.DataFrame:
+    """Read and validate ``securities_bea.csv`` (codes among the 71, weights in (0, 1] summing to 1 per key)."""
+    try:
+        cw = pd.read_csv(path, dtype={"kind": str, "key": str, "bea_code": str, "weight": float, "reasoning": str},
+                         keep_default_na=False)
+    except (OSError, ValueError) as exc:
+        raise UniverseError(f"crosswalk unreadable: {exc}", path=path) from exc
+    need = ["kind", "key", "bea_code", "weight", "reasoning"]
+    if list(cw.columns) != need:
+        raise UniverseError("crosswalk header", path=path, row=1, expected=",".join(need), got=",".join(cw.columns))
+    for i, r in cw.iterrows():
+        if r["bea_code"] not in BEA_SUMMARY:
+            raise UniverseError("unknown BEA code", path=path, row=i + 2, column="bea_code",
+                                expected="one of the 71 BEA summary codes", got=r["bea_code"])
+        if not 0 < r["weight"] <= 1 or r["kind"] not in ("gics_sub_industry", "etf") or not r["reasoning"].strip():
+            raise UniverseError("bad crosswalk row", path=path, row=i + 2,
+                                expected="kind gics_sub_industry|etf, 0 < weight <= 1, a reasoning", got=dict(r))
+    sums = cw.groupby(["kind", "key"])["weight"].sum()
+    bad = sums[(sums - 1).abs() > 1e-9]
+    if len(bad):
+        raise UniverseError("crosswalk weights do not sum to 1", path=path, column="weight",
+                            expected="1 per (kind, key)", got=bad.head(3).to_dict())
+    if cw.duplicated(["kind", "key", "bea_code"]).any():
+        raise UniverseError("duplicated crosswalk row", path=path, got=cw[cw.duplicated(["kind", "key", "bea_code"])]
+                            .head(1).to_dict("records"))
+    return cw
+
+
+def _crosswalk_matrix(cw: pd.DataFrame, kind: str) -> pd.DataFrame:
+    sub = cw[cw["kind"] == kind]
+    return sub.pivot_table(index="key", columns="bea_code", values="weight", aggfunc="sum", fill_value=0.0)
+
+
+def _hash_frames(*objs) -> str:
+    h = hashlib.sha256()
+    for o in objs:
+        if isinstance(o, (pd.DataFrame, pd.Series)):
+            h.update(pd.util.hash_pandas_object(o, index=True).to_numpy().tobytes())
+            cols = o.columns if isinstance(o, pd.DataFrame) else [o.name]
+            h.update(json.dumps([str(c) for c in cols]).encode())
+        else:
+            h.update(str(o).encode())
+    return h.hexdigest()
+
+
+def _finish(name, sec, exp, prices, volumes, notes, extra_hash="") -> Universe:
+    sec = sec.sort_index()
+    if sec.empty:
+        raise UniverseError(f"universe {name!r} is empty: no security has both a master row and prices")
+    exp = exp.reindex(index=sec.index, columns=list(BEA_SUMMARY), fill_value=0.0)
+    sec["bea_industry"] = exp.idxmax(axis=1).where(exp.max(axis=1) > 0)
+    prices = prices.reindex(columns=sec.index).sort_index()
+    volumes = volumes.reindex(index=prices.index, columns=sec.index)
+    h = _hash_frames(sec.astype(str), exp, prices, volumes, extra_hash)
+    return Universe(name=name, securities=sec, exposures=exp, prices=prices, volumes=volumes, notes=notes,
+                    source_hash=h)
+
+
+# ------------------------------------------------------------------------------------------------ built-ins
+def load_universe(name: str, warehouse, *, security_data: str | Path | None = None) -> Universe:
+    """Load a named universe from the warehouse (``market`` source ingested), or a user universe directory.
+
+    ``security_data``: optional CSV ``identifier,shares_outstanding,adv_shares`` supplying licensed data the
+    snapshot lacks (shares outstanding of stocks, volumes); it overrides the master's values (source ``user``).
+    """
+    if name == "sp500":
+        uni = _load_sp500(warehouse)
+    elif name == "sector_etfs":
+        uni = _load_sector_etfs(warehouse)
+    elif Path(name).is_dir():
+        uni = load_user_universe(Path(name))
+    else:
+        raise UniverseError(f"unknown universe {name!r}: use one of {', '.join(UNIVERSES)} or a directory in the "
+                            "format of portfolio/README.md")
+    if security_data is not None:
+        _apply_security_data(uni, Path(security_data))
+    return uni
+
+
+def _load_sp500(wh) -> Universe:
+    cons = wh.read("market_sp500_constituents")
+    cons = cons[cons["in_price_panel"]].copy()
+    cw = read_crosswalk()
+    sub = _crosswalk_matrix(cw, "gics_sub_industry")
+    missing = sorted(set(cons["gics_sub_industry"]) - set(sub.index))
+    if missing:
+        raise UniverseError("GICS sub-industries missing from the crosswalk", path=CROSSWALK, got=missing[:5])
+    sec = pd.DataFrame({
+        "name": cons["security"].to_numpy(), "type": "stock", "issuer_id": ("CIK" + cons["cik"]).to_numpy(),
+        "sponsor": None, "gics_sector": cons["gics_sector"].to_numpy(),
+        "gics_sub_industry": cons["gics_sub_industry"].to_numpy(), "exposure_source": "crosswalk",
+        "shares_outstanding": np.nan, "shares_outstanding_source": "not in snapshot",
+        "expense_ratio_annual": 0.0, "eligible_from": pd.to_datetime(cons["date_added"]).to_numpy(),
+    }, index=pd.Index(cons["yahoo_symbol"].to_numpy(), name="identifier"))
+    exp = sub.reindex(cons["gics_sub_industry"]).set_axis(sec.index)
+    px = wh.read("market_sp500_prices", columns=["date", "symbol", "adj_close_usd"])
+    prices = px.pivot(index="date", columns="symbol", values="adj_close_usd")
+    volumes = pd.DataFrame(np.nan, index=prices.index, columns=prices.columns)
+    return _finish("sp500", sec, exp, prices, volumes, [SURVIVORSHIP_NOTE,
+                   "No volume or shares-outstanding data for stocks in the snapshot: ADV and liquidity are "
+                   "'unknown'; supply them with security_data (portfolio/README.md)."], _file_hash(CROSSWALK))
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def etf_shares_outstanding_2022() -> pd.Series:
+    """Shares outstanding per ETF from the stockanalysis.com overview of 2022-08-30 (millions as a float, or a
+    quoted raw count with commas). The file is verified against the snapshot checksums."""
+    verify_snapshot_file(ETF_METADATA_2022)
+    m = pd.read_csv(ETF_METADATA_2022, dtype=str, keep_default_na=False)
+    m = m.rename(columns={m.columns[0]: "ticker"})
+    out = {}
+    for i, (t, v) in enumerate(zip(m["ticker"], m["SharesOut"])):
+        v = v.strip()
+        if v in ("", "n/a"):
+            continue
+        try:
+            out[t.strip()] = float(v.replace(",", "")) if "," in v else float(v) * 1e6
+        except ValueError as exc:
+            raise UniverseError("SharesOut does not parse", path=ETF_METADATA_2022, row=i + 2, column="SharesOut",
+                                expected="millions or a count with commas", got=v) from exc
+    return pd.Series(out, dtype=float)
+
+
+def _load_sector_etfs(wh) -> Universe:
+    u = wh.read("market_etf_universe")
+    u = u[u["role"].isin(["sector", "industry"])].copy()
+    cw = read_crosswalk()
+    etf_rows = _crosswalk_matrix(cw, "etf")
+    missing = sorted(set(u["ticker"]) - set(etf_rows.index))
+    if missing:
+        raise UniverseError("ETFs missing from the crosswalk", path=CROSSWALK, got=missing[:5])
+    exp = etf_rows.reindex(u["ticker"]).copy()
+    source = pd.Series("crosswalk", index=u["ticker"].to_numpy(), dtype=object)
+    hold = wh.read("market_etf_holdings")
+    cons = wh.read("market_sp500_constituents")
+    sub = _crosswalk_matrix(cw, "gics_sub_industry")
+    stock_exp = sub.reindex(cons["gics_sub_industry"]).set_axis(cons["symbol"].to_numpy()).fillna(0.0)
+    for etf, g in hold.groupby("etf"):
+        if etf not in exp.index:
+            continue
+        g = g[g["weight_pct"] > 0]
+        listed = g["weight_pct"].sum()
+        mapped = g[g["holding"].isin(stock_exp.index)]
+        if listed <= 0 or mapped["weight_pct"].sum() < HOLDINGS_MIN_MAPPED * listed:
+            continue
+        w = mapped.set_index("holding")["weight_pct"]
+        vec = stock_exp.loc[w.index].mul(w, axis=0).sum() / w.sum()
+        exp.loc[etf] = vec.reindex(exp.columns, fill_value=0.0)
+        extra = sorted(set(vec.index[vec > 0]) - set(exp.columns))
+        for code in extra:
+            exp[code] = 0.0
+            exp.loc[etf, code] = vec[code]
+        source[etf] = "holdings"
+    exp = exp.fillna(0.0)
+    exp = exp.div(exp.sum(axis=1), axis=0)
+    so = etf_shares_outstanding_2022()
+    sec = pd.DataFrame({
+        "name": u["name_yahoo_c2020"].fillna(u["ticker"] + " (" + u["index_or_strategy"].fillna("") + ")").to_numpy(),
+        "type": "etf", "issuer_id": u["ticker"].to_numpy(), "sponsor": u["issuer_family"].to_numpy(),
+        "gics_sector": u["gics_sector"].to_numpy(), "gics_sub_industry": u["sub_industry_or_theme"].to_numpy(),
+        "exposure_source": source.reindex(u["ticker"]).to_numpy(),
+        "shares_outstanding": so.reindex(u["ticker"]).to_numpy(),
+        "expense_ratio_annual": (u["expense_ratio_pct_sa20220830"].fillna(u["expense_ratio_pct_yahoo_c2020"])
+                                 / 100).fillna(0.0).to_numpy(),
+        "eligible_from": pd.to_datetime(u["first_price_date"]).to_numpy(),
+    }, index=pd.Index(u["ticker"].to_numpy(), name="identifier"))
+    sec["shares_outstanding_source"] = np.where(sec["shares_outstanding"].notna(),
+                                                "stockanalysis.com 2022-08-30 snapshot", "not in snapshot")
+    px = wh.read("market_etf_prices", columns=["date", "ticker", "adj_close_usd"])
+    px = px[px["ticker"].isin(sec.index)]
+    prices = px.pivot(index="date", columns="ticker", values="adj_close_usd")
+    bars = wh.read("market_etf_ohlcv", columns=["date", "ticker", "adjustment", "volume_shares"])
+    bars = bars[bars["ticker"].isin(sec.index)].sort_values(["ticker", "date", "adjustment"])
+    bars = bars.drop_duplicates(["ticker", "date"], keep="last")
+    volumes = bars.pivot(index="date", columns="ticker", values="volume_shares").astype(float)
+    return _finish("sector_etfs", sec, exp, prices, volumes, [
+        "Volumes exist only for the 11 SPDR sector funds (to 2026-02-06) and XLP/XLY/SPY (to 2026-05-29); other "
+        "ETFs have ADV 'unknown'. Shares outstanding: 2022-08-30 snapshot where listed (none for SPDR funds).",
+        "Holdings-based exposures use the last 2021-2022 holdings scrape, applied to every date."],
+        _file_hash(CROSSWALK))
+
+
+# ------------------------------------------------------------------------------------------------ user data
+USER_SECURITY_COLUMNS = ("identifier", "name", "type", "issuer_id", "gics_sector", "gics_sub_industry",
+                         "eligible_from")
+
+
+def load_user_universe(directory: Path) -> Universe:
+    """A user universe: ``securities.csv`` (columns :data:`USER_SECURITY_COLUMNS`, optional ``shares_outstanding``,
+    ``expense_ratio_annual``), ``prices.csv`` (format of :func:`ingest.market.load_user_prices`) and optional
+    ``exposures.csv`` (``identifier,bea_code,weight``; else exposures come from the GICS sub-industry crosswalk)."""
+    from ingest.market import load_user_prices
+
+    path = directory / "securities.csv"
+    if not path.exists():
+        raise UniverseError("user universe has no securities.csv", path=path)
+    sec = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in USER_SECURITY_COLUMNS if c not in sec.columns]
+    if missing:
+        raise UniverseError("missing column", path=path, row=1, column=missing[0],
+                            expected=",".join(USER_SECURITY_COLUMNS), got=",".join(sec.columns))
+    if sec["identifier"].duplicated().any():
+        i = int(np.flatnonzero(sec["identifier"].duplicated().to_numpy())[0])
+        raise UniverseError("duplicated identifier", path=path, row=i + 2, column="identifier",
+                            got=sec["identifier"].iloc[i])
+    for i, r in sec.iterrows():
+        if r["type"] not in ("stock", "etf"):
+            raise UniverseError("unknown type", path=path, row=i + 2, column="type", expected="stock or etf",
+                                got=r["type"])
+        if pd.isna(pd.to_datetime(r["eligible_from"], format="%Y-%m-%d", errors="coerce")):
+            raise UniverseError("date does not parse", path=path, row=i + 2, column="eligible_from",
+                                expected="YYYY-MM-DD", got=r["eligible_from"])
+    out = sec.set_index("identifier")[list(USER_SECURITY_COLUMNS[1:])].copy()
+    out["eligible_from"] = pd.to_datetime(out["eligible_from"])
+    out["sponsor"] = None
+    so = pd.to_numeric(sec.set_index("identifier").get("shares_outstanding", pd.Series(dtype=str)),
+                       errors="coerce")
+    out["shares_outstanding"] = so.reindex(out.index)
+    out["shares_outstanding_source"] = np.where(out["shares_outstanding"].notna(), "user", "not supplied")
+    er = pd.to_numeric(sec.set_index("identifier").get("expense_ratio_annual", pd.Series(dtype=str)),
+                       errors="coerce")
+    out["expense_ratio_annual"] = er.reindex(out.index).fillna(0.0)
+    cw = read_crosswalk()
+    exp_path = directory / "exposures.csv"
+    if exp_path.exists():
+        e = pd.read_csv(exp_path, dtype={"identifier": str, "bea_code": str, "weight": float})
+        bad = e[~e["bea_code"].isin(BEA_SUMMARY) | ~e["identifier"].isin(out.index)]
+        if len(bad):
+            raise UniverseError("unknown BEA code or identifier", path=exp_path, row=int(bad.index[0]) + 2,
+                                got=bad.iloc[0].to_dict())
+        exp = e.pivot_table(index="identifier", columns="bea_code", values="weight", aggfunc="sum", fill_value=0)
+        exp = exp.div(exp.sum(axis=1), axis=0)
+        out["exposure_source"] = np.where(out.index.isin(exp.index), "user", "none")
+    else:
+        sub = _crosswalk_matrix(cw, "gics_sub_industry")
+        exp = sub.reindex(out["gics_sub_industry"]).set_axis(out.index).fillna(0.0)
+        out["exposure_source"] = np.where(exp.sum(axis=1) > 0, "crosswalk", "none")
+    px = load_user_prices(directory / "prices.csv")
+    unknown = sorted(set(px["identifier"]) - set(out.index))
+    if unknown:
+        raise UniverseError("prices for an identifier not in securities.csv", path=directory / "prices.csv",
+                            column="identifier", got=unknown[0])
+    prices = px.pivot(index="date", columns="identifier", values="adj_close_usd").astype(float)
+    volumes = px.pivot(index="date", columns="identifier", values="volume_shares").astype(float)
+    return _finish(directory.name, out, exp, prices, volumes, ["User universe: survivorship and data quality are "
+                                                                "the supplier's responsibility."],
+                   _file_hash(path) + _file_hash(directory / "prices.csv"))
+
+
+def _apply_security_data(uni: Universe, path: Path) -> None:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "identifier" not in df.columns:
+        raise UniverseError("missing column", path=path, row=1, column="identifier")
+    for i, ident in enumerate(df["identifier"]):
+        if ident not in uni.securities.index:
+            raise UniverseError("identifier not in the universe", path=path, row=i + 2, column="identifier",
+                                got=ident)
+    idx = df["identifier"].to_numpy()
+    if "shares_outstanding" in df.columns:
+        v = pd.to_numeric(df["shares_outstanding"], errors="coerce").to_numpy()
+        uni.securities.loc[idx, "shares_outstanding"] = v
+        uni.securities.loc[idx[~np.isnan(v)], "shares_outstanding_source"] = "user"
+    if "adv_shares" in df.columns:
+        v = pd.to_numeric(df["adv_shares"], errors="coerce")
+        for ident, a in zip(idx, v):
+            if pd.notna(a):  # a constant ADV supplied by the user: fill the volume panel where it has no data
+                col = uni.volumes[ident]
+                uni.volumes[ident] = col.fillna(float(a))
+    uni.source_hash = _hash_frames(uni.source_hash, _file_hash(path))

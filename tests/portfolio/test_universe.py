@@ -1,0 +1,76 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from portfolio.universe import (BEA_SUMMARY, CROSSWALK, UniverseError, load_universe, load_user_universe,
+                                read_crosswalk)
+
+
+def test_crosswalk_covers_every_sub_industry_and_sector_etf(market_warehouse):
+    cw = read_crosswalk()
+    cons = market_warehouse.read("market_sp500_constituents")
+    subs = set(cw.loc[cw["kind"] == "gics_sub_industry", "key"])
+    assert set(cons["gics_sub_industry"]) <= subs
+    etfs = market_warehouse.read("market_etf_universe")
+    assert set(etfs.loc[etfs["role"].isin(["sector", "industry"]), "ticker"]) <= set(cw.loc[cw["kind"] == "etf",
+                                                                                           "key"])
+    sums = cw.groupby(["kind", "key"])["weight"].sum()
+    assert np.allclose(sums, 1.0)
+    assert set(cw["bea_code"]) <= set(BEA_SUMMARY)
+    assert cw["reasoning"].str.len().min() > 20
+
+
+def test_crosswalk_rejects_weights_not_summing_to_one(tmp_path):
+    bad = tmp_path / "cw.csv"
+    text = CROSSWALK.read_text().splitlines()
+    text[1] = text[1].replace(",1,", ",0.7,", 1)
+    bad.write_text("\n".join(text) + "\n")
+    with pytest.raises(UniverseError, match="do not sum to 1"):
+        read_crosswalk(bad)
+
+
+def test_sp500_master(market_warehouse):
+    u = load_universe("sp500", market_warehouse)
+    m = u.master("2025-06-02")
+    assert len(m) >= 490
+    assert np.allclose(u.exposures.sum(axis=1), 1.0)
+    # no volume data for stocks: null ADV and 'unknown', never invented
+    assert m["adv_shares"].isna().all() and (m["liquidity_class"] == "unknown").all()
+    assert m["shares_outstanding"].isna().all()
+    assert m.loc["GOOGL", "issuer_id"] == m.loc["GOOG", "issuer_id"]
+    # eligibility from the S&P 'date added'
+    added = m["eligible_from"].max()
+    late = m.index[m["eligible_from"] == added][0]
+    assert not u.eligible(added - pd.Timedelta(days=1))[late]
+    assert any("Survivorship" in n for n in u.notes)
+    cov = u.industry_coverage()
+    assert cov.loc["334", "n_securities"] > 10 and cov.loc["GFGD", "n_securities"] == 0
+
+
+def test_sector_etfs_master(market_warehouse):
+    u = load_universe("sector_etfs", market_warehouse)
+    m = u.master("2025-06-02")
+    assert m.loc["XLK", "liquidity_class"] == "high" and m.loc["XLK", "adv_shares"] > 1e6
+    assert m.loc["KBE", "liquidity_class"] == "unknown" and np.isnan(m.loc["KBE", "adv_shares"])
+    assert m.loc["KBE", "shares_outstanding"] == pytest.approx(44.95e6)
+    assert m.loc["XLK", "exposure_source"] == "holdings"
+    assert np.allclose(u.exposures.sum(axis=1), 1.0)
+
+
+def test_adv_uses_only_days_before_t(user_universe_dir):
+    u = load_user_universe(user_universe_dir)
+    t = u.prices.index[100]
+    before = u.adv_shares(t)
+    u.volumes.loc[u.volumes.index >= t] *= 100
+    assert before.equals(u.adv_shares(t))
+
+
+def test_user_universe_bad_type(tmp_path, user_universe_dir):
+    d = tmp_path / "bad"
+    d.mkdir()
+    sec = pd.read_csv(user_universe_dir / "securities.csv")
+    sec.loc[3, "type"] = "bond"
+    sec.to_csv(d / "securities.csv", index=False)
+    (d / "prices.csv").write_bytes((user_universe_dir / "prices.csv").read_bytes())
+    with pytest.raises(UniverseError, match=r"securities.csv row 5 column 'type'"):
+        load_user_universe(d)
