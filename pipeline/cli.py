@@ -25,6 +25,8 @@ io_app = typer.Typer(no_args_is_help=True, help="Input-output mathematics (BEA m
 app.add_typer(io_app, name="io")
 graph_app = typer.Typer(no_args_is_help=True, help="The quarterly graph store.")
 app.add_typer(graph_app, name="graph")
+compliance_app = typer.Typer(no_args_is_help=True, help="Fund-rule compliance: checks, reports, audit replay.")
+app.add_typer(compliance_app, name="compliance")
 forecast_app = typer.Typer(no_args_is_help=True, help="Next-quarter forecasts (GNN + baselines, walk-forward).")
 app.add_typer(forecast_app, name="forecast")
 
@@ -332,6 +334,173 @@ def forecast_predict(
     else:
         out.print(frame.to_string(index=False))
         out.print(f"written to {path}")
+
+
+@app.command()
+def rebalance(
+    date: str = typer.Option(..., "--date", help="trading date D (decisions use closes before D)"),
+    universe: str = typer.Option("sp500", "--universe", help="sp500 | sector_etfs | a user universe directory"),
+    nav: float = typer.Option(1e8, "--nav", help="net asset value, USD"),
+    holdings: Optional[str] = typer.Option(None, "--holdings", help="CSV identifier,quantity (+ CASH_USD row)"),
+    security_data: Optional[str] = typer.Option(None, "--security-data",
+                                                help="CSV identifier,shares_outstanding,adv_shares (licensed data)"),
+    compliance_mode: str = typer.Option("enforce", "--compliance", help="enforce | report | off"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Daily target weights, whole-share orders and the holdings disclosure file for one date."""
+    from portfolio.rebalance import RebalanceError
+
+    from .daily import DailyError, rebalance as run_rebalance
+
+    settings = get_settings()
+    try:
+        with console.status(f"rebalancing {universe} for {date}"):
+            summary = run_rebalance(settings, date, universe, nav, holdings, security_data, compliance_mode)
+    except (RebalanceError, DailyError, IngestError, ValueError) as exc:
+        _fail(exc)
+    if fmt == "json":
+        out.print_json(json.dumps(summary, default=str))
+        return
+    out.print(f"{summary['date']} {universe}: status {summary['status']}, {summary['n_positions']} positions, "
+              f"turnover {summary['turnover']:.2%}, solve {summary['solve_ms']:.0f} ms")
+    if summary["relaxed"]:
+        out.print(f"[yellow]relaxed: {', '.join(map(str, summary['relaxed']))}[/yellow]")
+    comp = summary["compliance"]
+    out.print(f"compliance ({comp.get('mode')}): {comp.get('status_counts')}; violations {comp.get('violations')}")
+    for note in summary.get("notes", [])[:5]:
+        out.print(f"[dim]{note}[/dim]")
+    out.print(f"files: {settings.home / 'portfolio' / summary['universe'] / summary['date']}")
+
+
+@app.command()
+def backtest(
+    start: Optional[str] = typer.Option(None, "--start"),
+    end: Optional[str] = typer.Option(None, "--end"),
+    universe: str = typer.Option("sector_etfs", "--universe"),
+    every: int = typer.Option(5, "--every", help="rebalance every N trading days"),
+    no_alternatives: bool = typer.Option(False, "--no-alternatives", help="skip the riskfolio allocators"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Daily simulation with the same policy and costs as the daily run; report with plots."""
+    from portfolio.backtest import backtest as run_backtest
+
+    from .daily import load_forecasts
+
+    settings = get_settings()
+    from ingest.warehouse import Warehouse
+
+    wh = Warehouse(settings.home)
+    with console.status(f"backtesting {universe}"):
+        try:
+            res = run_backtest(start, end, universe, home=settings.home, rebalance_every=every,
+                               forecasts=load_forecasts(settings, wh), alternatives=not no_alternatives, warehouse=wh)
+        except (IngestError, ValueError) as exc:
+            _fail(exc)
+    if fmt == "json":
+        out.print_json(json.dumps(res, default=str))
+        return
+    t = Table(title=f"backtest {universe} {res.get('start')}..{res.get('end')}")
+    for col in ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual", "active_breaches"):
+        t.add_column(col)
+    t.add_row(*[f"{res[k]:.4f}" if isinstance(res[k], float) else str(res[k]) for k in
+                ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual", "active_breaches")])
+    out.print(t)
+    out.print(f"report: {res.get('report')}")
+
+
+@compliance_app.command("check")
+def compliance_check(
+    date: str = typer.Option(..., "--date"),
+    universe: str = typer.Option("sp500", "--universe"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Check the holdings published for a date against every rule (recorded in the audit log)."""
+    from .daily import DailyError, compliance_check as run_check
+
+    settings = get_settings()
+    try:
+        res = run_check(settings, date, universe)
+    except (DailyError, IngestError, ValueError) as exc:
+        _fail(exc)
+    if fmt == "json":
+        out.print_json(json.dumps(res, default=str))
+        return
+    t = Table(title=f"compliance {universe} {date}")
+    for col in ("rule_id", "citation", "value", "limit", "status", "breach_class", "cure_deadline"):
+        t.add_column(col)
+    for r in res["rules"]:
+        t.add_row(r["rule_id"], str(r["citation"])[:38], _fmt_num(r.get("value")), _fmt_num(r.get("limit")),
+                  r["status"], str(r.get("breach_class") or ""), str(r.get("cure_deadline") or ""))
+    out.print(t)
+
+
+def _fmt_num(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4f}"
+    return "" if v is None else str(v)
+
+
+@compliance_app.command("report")
+def compliance_report(
+    date: str = typer.Option(..., "--date"),
+    out_dir: str = typer.Option(..., "--out"),
+    universe: str = typer.Option("sp500", "--universe"),
+) -> None:
+    """Daily compliance report (HTML + PDF; RIC report on quarter ends) of a recorded check."""
+    from compliance import service
+
+    from .daily import compliance_dir
+
+    settings = get_settings()
+    try:
+        files = service.report(date, compliance_dir(settings, universe), out_dir)
+    except (LookupError, ValueError, OSError) as exc:
+        _fail(exc)
+    for kind, path in files.items():
+        out.print(f"{kind}: {path}")
+
+
+@compliance_app.command("replay")
+def compliance_replay(
+    date: str = typer.Option(..., "--date"),
+    universe: str = typer.Option("sp500", "--universe"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Re-run a past date's check from its recorded inputs and show whether it reproduces."""
+    from compliance import service
+
+    from .daily import compliance_dir
+
+    settings = get_settings()
+    try:
+        res = service.replay(date, compliance_dir(settings, universe))
+    except (LookupError, ValueError, OSError) as exc:
+        _fail(exc)
+    if fmt == "json":
+        out.print_json(json.dumps(res, default=str))
+        return
+    same = res["matches"]
+    out.print(f"replay {date} (audit seq {res['seq']}): {'reproduced' if same else 'DIFFERENT'}; recorded "
+              f"{res['recorded_result_hash'][:16]}, replayed {res['replayed_result_hash'][:16]}")
+    for r in res["result"]["rules"]:
+        out.print(f"  {r['rule_id']:<28} {r['status']}")
+    if not same:
+        raise typer.Exit(1)
+
+
+@compliance_app.command("verify")
+def compliance_verify(universe: str = typer.Option("sp500", "--universe")) -> None:
+    """Verify the hash chain of the audit log (any edited, deleted or reordered entry is reported)."""
+    from compliance import service
+
+    from .daily import compliance_dir
+
+    res = service.verify(compliance_dir(get_settings(), universe))
+    out.print(f"audit log: {'OK' if res['ok'] else 'TAMPERED'}; {res['entries']} entries; head {res['head']}")
+    for p in res["problems"]:
+        out.print(f"[red]{p}[/red]")
+    if not res["ok"]:
+        raise typer.Exit(1)
 
 
 @app.command()
