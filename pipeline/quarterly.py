@@ -46,9 +46,19 @@ def run_build(settings: Settings, quarters: str | None = None, console: Console 
                      on_total=lambda n: bar.update(task, total=n))
 
 
-def run_all(settings: Settings, console: Console | None = None) -> None:
-    """ingest -> build (every quarter) -> a summary of the latest quarter's AI impact."""
+def run_all(settings: Settings, console: Console | None = None) -> dict:
+    """The main job end to end on the configured store (embedded by default):
+
+    ingest -> build every quarter -> forecast (a small CPU configuration: train, then predict the next quarter) ->
+    daily rebalance of the default universe on the first trading day after the forecast -> audited compliance check
+    and report. Each step prints what it did; the summary is returned.
+    """
+    import datetime as dt
+
+    import pandas as pd
+
     console = console or Console(stderr=True)
+    summary: dict = {}
     results = run_ingest(settings, console=console)
     for r in results:
         console.print(f"{r.source}: {'unchanged' if r.skipped else 'ingested'} "
@@ -60,4 +70,55 @@ def run_all(settings: Settings, console: Console | None = None) -> None:
     for key, value in last.items():
         if key.startswith("automatable_wage_bill_usd["):
             console.print(f"  {last['quarter']} national automatable wage bill, rater {key[26:-1]}: "
-                          f"${value / 1e12:,.2f} trillion")
+                          f"${value / 1e12:,.2f} trillion (OEWS {last['oews_period']})")
+    summary["graph"] = last
+
+    from gnn.evaluate import ci_config
+    from gnn.predict import predict
+    from gnn.train import train
+
+    from .forecasting import open_graph_inputs
+
+    supplies, metrics = open_graph_inputs(settings)
+    cfg = ci_config().gnn
+    cfg.device = settings.resolved_device()
+    with console.status("forecast: training the GNN ensemble (small CPU configuration)"):
+        entry = train(settings.home, config=cfg, supplies=supplies, graph_metrics=metrics)
+        frame, path = predict(settings.home, supplies=supplies, graph_metrics=metrics)
+    as_of = pd.Timestamp(frame["as_of_date"].iloc[0])
+    console.print(f"forecast: model {entry.get('model_id', '')}; {len(frame)} industries forecast for "
+                  f"{frame['quarter'].iloc[0]} as of {as_of.date()} -> {path}")
+    summary["forecast"] = {"quarter": str(frame["quarter"].iloc[0]), "path": str(path)}
+
+    from .daily import compliance_dir, rebalance
+
+    from ingest.warehouse import Warehouse
+
+    etf = Warehouse(settings.home).read("market_etf_prices", columns=["date", "ticker"])
+    days = pd.to_datetime(etf.loc[etf["ticker"] == "SPY", "date"])
+    day = days[days > as_of].min().date().isoformat()  # the first trading day after the forecast
+    with console.status(f"rebalance: sp500 for {day}"):
+        reb = rebalance(settings, day, "sp500")
+    comp = reb["compliance"]
+    console.print(f"rebalance {day} (sp500, compliance {comp.get('mode')}): status {reb['status']}, "
+                  f"{reb['n_positions']} positions, cash ${reb['cash_usd']:,.0f} of ${reb['nav_usd']:,.0f}; "
+                  f"signal {reb['signal'].get('source')}")
+    if reb["relaxed"]:
+        console.print(f"  [yellow]relaxed: {', '.join(map(str, reb['relaxed']))}[/yellow]")
+    for note in reb.get("notes", [])[:3]:
+        console.print(f"  [dim]{note}[/dim]")
+    if reb["n_positions"] == 0:
+        console.print("  [yellow]no position could be bought: the regulatory tests (1940 Act 5(b)(1) voting "
+                      "securities, Rule 22e-4 liquidity) cannot be evaluated without shares outstanding and volumes, "
+                      "which the snapshot lacks for these stocks; supply licensed data with --security-data "
+                      "(portfolio/README.md)[/yellow]")
+    from compliance import service
+
+    out_dir = settings.home / "reports" / "compliance"
+    files = service.report(dt.date.fromisoformat(day), compliance_dir(settings, "sp500"), out_dir)
+    console.print(f"compliance report: {', '.join(str(p) for p in files.values())}")
+    summary["rebalance"] = reb
+    console.print("dashboard and API: `.venv/bin/econgraph serve` then open http://127.0.0.1:8000/ ; sample query: "
+                  "curl -H 'X-API-Key: $ECONGRAPH_API_KEY' "
+                  f"http://127.0.0.1:8000/v1/industries/5415/impact?quarter={last['quarter']}")
+    return summary
