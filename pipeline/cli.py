@@ -504,6 +504,20 @@ def compliance_verify(universe: str = typer.Option("sp500", "--universe")) -> No
 
 
 @app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+) -> None:
+    """Serve the v1 API and the dashboard (http://HOST:PORT/dashboard/)."""
+    from .serve import serve as run_server
+
+    try:
+        run_server(get_settings(), host, port)
+    except ValueError as exc:  # settings refused (e.g. no API key outside development)
+        _fail(exc)
+
+
+@app.command()
 def run() -> None:
     """The main job end to end on the embedded store (what `make run` calls)."""
     from .quarterly import run_all

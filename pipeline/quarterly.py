@@ -118,7 +118,8 @@ def run_all(settings: Settings, console: Console | None = None) -> dict:
     files = service.report(dt.date.fromisoformat(day), compliance_dir(settings, "sp500"), out_dir)
     console.print(f"compliance report: {', '.join(str(p) for p in files.values())}")
     summary["rebalance"] = reb
-    console.print("dashboard and API: `.venv/bin/econgraph serve` then open http://127.0.0.1:8000/ ; sample query: "
-                  "curl -H 'X-API-Key: $ECONGRAPH_API_KEY' "
-                  f"http://127.0.0.1:8000/v1/industries/5415/impact?quarter={last['quarter']}")
+    console.print("dashboard and API: run `.venv/bin/econgraph serve`, then open http://127.0.0.1:8000/dashboard/")
+    console.print("sample query: curl -H \"X-API-Key: $KEY\" "
+                  f"'http://127.0.0.1:8000/v1/industries/5415/impact?quarter={last['quarter']}'  "
+                  "(in development with no ECONGRAPH_API_KEYS set, reads need no key; see README)")
     return summary

@@ -1,0 +1,133 @@
+r"""Computations the API adds on top of the stored graph: final demand and the automation what-if.
+
+**Industry final demand** (USD, annual rate), from the quarter's SUPPLIES flows ``Z`` (USD millions, SAAR) and gross
+output ``x`` (USD): ``y_i = x_i - sum_j Z_ij`` (output not sold to other industries: consumption, investment,
+government, exports less imports allocated to the industry). Supply-chain automatable dollars embodied in industry
+``j``'s final demand are ``m_j y_j`` with ``m' = e' L`` (``supply_chain_automatable_per_usd_final_demand``).
+
+**Automation what-if** (Leontief cost-push price model, Miller & Blair 2009, sec. 2.6): automation lowers labour cost
+by a fraction ``r`` on the tasks whose score (for rater ``R``) is at least ``theta``, in the chosen industries ``S``.
+
+* share of an occupation's work above the threshold, over the tasks ``R`` scored (the weights renormalised as in
+  :mod:`graph.impact`): ``h(o) = sum_{t scored, s(t) >= theta} w(o, t) / sum_{t scored} w(o, t)`` (0 for an occupation
+  with no scored task: it is left unchanged);
+* labour-cost change of industry ``j`` (USD per year): ``dW_j = -r sum_o W(j, o) h(o)`` for ``j`` in ``S``, else 0,
+  with ``W(j, o)`` the EMPLOYS wage bill (OEWS wages; benefits are not in OEWS, so the compensation change is
+  understated by the benefit share);
+* value-added coefficient change: ``dv_j = dW_j / x_j`` (USD per USD of output);
+* price change of every industry: ``dp' = dv' L`` (:func:`graph.io_math.price_shock`), relative to base prices 1; the
+  direct part is ``dv_j`` and the rest, ``dp_j - dv_j``, arrives through the supply chain;
+* aggregate: the final-demand-weighted price change ``sum_j y_j dp_j / sum_j y_j`` (industries with ``y_j <= 0``
+  get weight 0) and the labour cost saved ``-sum_j dW_j``.
+
+Assumptions (stated in every answer): full pass-through of cost savings to prices, fixed technical coefficients
+``A`` (no substitution), no change in profits, taxes or import prices, quantities unchanged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from graph import io_math
+from graph.schema import QuarterGraph
+
+USD_PER_MILLION = 1_000_000.0
+
+ASSUMPTIONS = ("full pass-through of labour-cost savings to prices (Leontief cost-push model, p' = p'A + v')",
+               "technical coefficients A of the quarter fixed (no input substitution)",
+               "labour cost = OEWS wage bill (wages; benefits not included)",
+               "profits, taxes and import prices unchanged")
+
+
+class WhatIfError(ValueError):
+    """A what-if request that names something the quarter does not hold."""
+
+
+def direct_requirements(qg: QuarterGraph) -> pd.DataFrame:
+    """A (industry x industry) of the quarter from SUPPLIES coefficients, labelled by the quarter's industries."""
+    codes = list(qg.industries["bea_code"])
+    return qg.supplies.pivot(index="src_bea_code", columns="dst_bea_code", values="coefficient").reindex(
+        index=codes, columns=codes).fillna(0.0).astype(float)
+
+
+def gross_output_usd(qg: QuarterGraph) -> pd.Series:
+    codes = list(qg.industries["bea_code"])
+    return qg.impact.drop_duplicates("bea_code").set_index("bea_code")["gross_output_usd"].astype(float).reindex(codes)
+
+
+def final_demand_usd(qg: QuarterGraph) -> pd.Series:
+    """``y = x - Z 1`` in USD (annual rate), indexed by bea_code."""
+    x = gross_output_usd(qg)
+    sales = qg.supplies.groupby("src_bea_code")["flow_usd_millions"].sum().astype(float) * USD_PER_MILLION
+    return (x - sales.reindex(x.index).fillna(0.0)).rename("final_demand_usd")
+
+
+def occupation_share_above(qg: QuarterGraph, rater: str, min_score: float) -> pd.Series:
+    """``h(o)`` by soc: the scored task-weight share of the occupation with score >= ``min_score``."""
+    scheme = qg.manifest.get("weight_scheme")
+    perf = qg.performs
+    if scheme is not None and scheme in set(perf["scheme"]):
+        perf = perf[perf["scheme"] == scheme]
+    sc = qg.task_scores[qg.task_scores["rater"] == rater][["task_id", "score"]]
+    rows = perf[["soc", "task_id", "weight"]].merge(sc, on="task_id", how="inner")
+    w = rows["weight"].astype(float)
+    above = w.where(rows["score"].astype(float) >= min_score, 0.0)
+    g = pd.DataFrame({"soc": rows["soc"], "w": w, "above": above}).groupby("soc")[["w", "above"]].sum()
+    return (g["above"] / g["w"].where(g["w"] > 0)).fillna(0.0).rename("share_above")
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    industries: pd.DataFrame  # one row per industry, columns below
+    summary: dict
+
+
+def automation_price_shock(qg: QuarterGraph, rater: str, min_score: float, labour_cost_reduction: float,
+                           industries: list[str] | None = None) -> WhatIfResult:
+    """Price effect of automating the tasks scored ``>= min_score`` by ``rater`` (module docstring for equations).
+
+    Returns per industry: ``bea_code``, ``name``, ``shocked``, ``labour_cost_change_usd``,
+    ``value_added_change_per_usd`` (``dv``), ``price_change`` (``dp``, relative), ``indirect_price_change``
+    (``dp - dv``), ``final_demand_usd``; and a summary.
+    """
+    if not 0.0 <= min_score <= 1.0:
+        raise WhatIfError(f"min_score must be in [0, 1], got {min_score!r}")
+    if not 0.0 < labour_cost_reduction <= 1.0:
+        raise WhatIfError(f"labour_cost_reduction must be in (0, 1], got {labour_cost_reduction!r}")
+    raters = sorted(set(qg.task_scores["rater"]))
+    if rater not in raters:
+        raise WhatIfError(f"unknown rater {rater!r}; raters in {qg.quarter}: {', '.join(raters)}")
+    codes = list(qg.industries["bea_code"])
+    chosen = codes if not industries else list(dict.fromkeys(industries))
+    unknown = [c for c in chosen if c not in set(codes)]
+    if unknown:
+        raise WhatIfError(f"unknown industry code(s) {unknown} in quarter {qg.quarter}")
+    h = occupation_share_above(qg, rater, min_score)
+    emp = qg.employs[["bea_code", "soc", "wage_bill_usd"]].dropna(subset=["wage_bill_usd"])
+    exposed = (emp["wage_bill_usd"].astype(float) * emp["soc"].map(h).fillna(0.0).astype(float))
+    exposed_by_ind = exposed.groupby(emp["bea_code"]).sum().reindex(codes).fillna(0.0)
+    shocked = pd.Series(False, index=codes)
+    shocked[chosen] = True
+    d_w = -labour_cost_reduction * exposed_by_ind.where(shocked, 0.0)
+    x = gross_output_usd(qg)
+    dv = (d_w / x.where(x > 0)).fillna(0.0)
+    dp = io_math.price_shock(direct_requirements(qg), dv)
+    y = final_demand_usd(qg)
+    names = qg.industries.set_index("bea_code")["name"].reindex(codes)
+    out = pd.DataFrame({"bea_code": codes, "name": names.to_numpy(), "shocked": shocked.to_numpy(),
+                        "labour_cost_change_usd": d_w.to_numpy(), "value_added_change_per_usd": dv.to_numpy(),
+                        "price_change": dp.reindex(codes).to_numpy(),
+                        "indirect_price_change": (dp.reindex(codes) - dv).to_numpy(),
+                        "final_demand_usd": y.to_numpy()})
+    weights = y.clip(lower=0.0)
+    agg = float((weights * dp.reindex(codes)).sum() / weights.sum()) if weights.sum() > 0 else float("nan")
+    summary = {
+        "quarter": str(qg.quarter), "rater": rater, "min_score": float(min_score),
+        "labour_cost_reduction": float(labour_cost_reduction), "industries_shocked": chosen if industries else "all",
+        "labour_cost_saved_usd": float(-d_w.sum()),
+        "final_demand_weighted_price_change": agg,
+        "largest_price_fall": {"bea_code": str(dp.idxmin()), "price_change": float(dp.min())},
+        "assumptions": list(ASSUMPTIONS),
+    }
+    return WhatIfResult(industries=out, summary=summary)
