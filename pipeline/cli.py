@@ -27,6 +27,8 @@ graph_app = typer.Typer(no_args_is_help=True, help="The quarterly graph store.")
 app.add_typer(graph_app, name="graph")
 compliance_app = typer.Typer(no_args_is_help=True, help="Fund-rule compliance: checks, reports, audit replay.")
 app.add_typer(compliance_app, name="compliance")
+score_app = typer.Typer(no_args_is_help=True, help="LLM-automatability raters: run, evaluate, show.")
+app.add_typer(score_app, name="score")
 forecast_app = typer.Typer(no_args_is_help=True, help="Next-quarter forecasts (GNN + baselines, walk-forward).")
 app.add_typer(forecast_app, name="forecast")
 
@@ -501,6 +503,61 @@ def compliance_verify(universe: str = typer.Option("sp500", "--universe")) -> No
         out.print(f"[red]{p}[/red]")
     if not res["ok"]:
         raise typer.Exit(1)
+
+
+@score_app.command("run")
+def score_run(
+    rater: str = typer.Option(..., "--rater", help="embedding | llm | human | gpt4"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="score only the first N tasks (trial)"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Score every O*NET 29.1/30.1 and emerging task; refresh the consensus and band (re-run `build` after)."""
+    from .scoring import ScoringError, run as run_score
+
+    try:
+        with console.status(f"scoring tasks with {rater}"):
+            info = run_score(get_settings(), rater, limit)
+    except (ScoringError, IngestError, ValueError) as exc:
+        _fail(exc)
+    if fmt == "json":
+        out.print_json(json.dumps(info, default=str))
+    else:
+        out.print(f"{rater}: scored {info['scored']:,} of {info['tasks']:,} tasks {info['by_class']}; consensus over "
+                  f"{info['consensus']['raters']} (mean band width {info['consensus']['mean_band_width']:.3f}); "
+                  "run `econgraph build` to use them")
+
+
+@score_app.command("evaluate")
+def score_evaluate(
+    seed: int = typer.Option(0, "--seed", help="occupation split seed"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Each rater against the human labels on held-out occupations: kappa, binary kappa, occupation beta r, ECE."""
+    from .scoring import evaluate as run_eval
+
+    with console.status("evaluating raters on held-out occupations"):
+        res = run_eval(get_settings(), seed)
+    if fmt == "json":
+        out.print_json(json.dumps(res, default=str))
+        return
+    t = Table(title="raters vs human labels (occupations held out)")
+    for col in ("rater", "kappa_3class", "kappa_binary", "occupation_beta_r", "ece", "accuracy", "n_test"):
+        t.add_column(col)
+    for name, m in res.items():
+        t.add_row(name, *[f"{m[k]:.3f}" for k in ("kappa_3class", "kappa_binary", "occupation_beta_r", "ece",
+                                                   "accuracy")], str(m.get("n_test")))
+    out.print(t)
+
+
+@score_app.command("show")
+def score_show(task_id: int = typer.Argument(..., help="O*NET Task ID")) -> None:
+    """All raters' answers for one task."""
+    from .scoring import ScoringError, show
+
+    try:
+        out.print_json(json.dumps(show(get_settings(), task_id)))
+    except ScoringError as exc:
+        _fail(exc)
 
 
 @app.command()

@@ -1,0 +1,192 @@
+"""Scoring services: run raters over every O*NET task, evaluate them, show one task's answers.
+
+Outputs under ``<home>/scores/``:
+
+* ``raw/<rater>.parquet``: each rater's answers (``scoring.rubric.SCORE_COLUMNS``) for every task it scored: O*NET
+  29.1 and 30.1 task statements and the emerging tasks (negative ids, see ``scoring.raters.emerging_task_id``).
+* ``task_scores.parquet``: what the graph build adds to the published human and GPT-4 labels: the model raters'
+  scores plus the cross-rater ``consensus``, ``band_low`` and ``band_high`` variants, so every AI-impact figure is
+  computed per rater and for the band (``econgraph impact --rater consensus`` ...). Re-run ``econgraph build``
+  after scoring.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.storage import atomic_write_json, atomic_write_parquet
+from ingest.warehouse import Warehouse
+
+from .settings import Settings
+
+MODEL_RATERS = ("embedding", "llm")
+CONSENSUS_RUBRIC = "econgraph-consensus-1"
+
+
+class ScoringError(ValueError):
+    pass
+
+
+def scores_dir(settings: Settings) -> Path:
+    return settings.home / "scores"
+
+
+def _tables(settings: Settings):
+    wh = Warehouse(settings.home)
+    for s in ("onet", "exposure"):
+        if not wh.has(s):
+            raise ScoringError(f"the warehouse lacks {s!r}: run `econgraph ingest` first")
+    onet_tasks = wh.read("onet_tasks")
+    emerging = wh.read("onet_emerging_tasks")
+    labels = wh.read("exposure_eloundou_tasks")
+    occ = wh.read("exposure_eloundou_occupations")[["onet_soc", "title"]].rename(columns={"title": "occupation_title"})
+    return onet_tasks, emerging, labels.merge(occ, on="onet_soc", how="left"), occ
+
+
+def _rater(settings: Settings, name: str, labels: pd.DataFrame):
+    if name == "embedding":
+        from scoring.raters.embedding import Embedder, EmbeddingRater
+
+        emb = Embedder(cache_dir=settings.home / "cache" / "embeddings", device=settings.resolved_device())
+        return EmbeddingRater(embedder=emb).fit(labels, label_column="human_exposure")
+    if name == "llm":
+        from scoring.raters.llm import LLMConfig, LLMRater
+
+        if not (settings.llm_base_url and settings.llm_model):
+            raise ScoringError("the llm rater needs ECONGRAPH_LLM_BASE_URL and ECONGRAPH_LLM_MODEL (and usually "
+                               "ECONGRAPH_LLM_API_KEY)")
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        cfg = LLMConfig(base_url=settings.llm_base_url, model=settings.llm_model, api_key=key,
+                        concurrency=settings.llm_concurrency)
+        return LLMRater(cfg, scores_dir(settings) / "llm_cache.sqlite")
+    if name in ("human", "gpt4"):
+        from scoring.raters.published import PublishedRater
+
+        return PublishedRater(labels, name=name)
+    raise ScoringError(f"unknown rater {name!r}; expected one of embedding, llm, human, gpt4")
+
+
+def run(settings: Settings, rater: str, limit: int | None = None) -> dict:
+    """Score every task with ``rater`` and refresh the consensus (``limit``: first N tasks, for a trial)."""
+    from scoring.raters import task_universe
+
+    onet_tasks, emerging, labels, occ = _tables(settings)
+    tasks = task_universe(onet_tasks, emerging).merge(occ, on="onet_soc", how="left")
+    if limit:
+        tasks = tasks.head(limit)
+    r = _rater(settings, rater, labels)
+    scores = r.score(tasks)
+    if rater == "embedding":
+        scores = _cross_fitted(settings, labels, tasks, scores)
+    d = scores_dir(settings)
+    atomic_write_parquet(d / "raw" / f"{rater}.parquet", scores)
+    info = {"rater": rater, "tasks": int(len(tasks)), "scored": int(len(scores)),
+            "by_class": scores["exposure_class"].value_counts().to_dict(), "model": getattr(r, "model", None)}
+    stats = getattr(r, "last_run", None)
+    if stats is not None:
+        info["run"] = stats if isinstance(stats, dict) else getattr(stats, "__dict__", str(stats))
+    info["consensus"] = refresh_consensus(settings, labels, tasks_all=task_universe(onet_tasks, emerging))
+    return info
+
+
+def refresh_consensus(settings: Settings, labels: pd.DataFrame, tasks_all: pd.DataFrame) -> dict:
+    """Combine every rater available (published labels + model raters scored so far) into consensus and band."""
+    from scoring.consensus import consensus
+    from scoring.raters.published import published_raters
+
+    parts = [p.score(tasks_all) for p in published_raters(labels)]
+    raw = scores_dir(settings) / "raw"
+    model_parts = [pd.read_parquet(raw / f"{n}.parquet") for n in MODEL_RATERS if (raw / f"{n}.parquet").exists()]
+    allscores = pd.concat(parts + model_parts, ignore_index=True)
+    cons = consensus(allscores)
+    extra = []
+    for m in model_parts:
+        extra.append(m[["task_id", "rater", "exposure_class", "score", "rubric_version", "model"]])
+    models = ",".join(sorted(allscores["rater"].unique()))
+    for variant, col in (("consensus", "consensus_score"), ("band_low", "band_low"), ("band_high", "band_high")):
+        extra.append(pd.DataFrame({"task_id": cons["task_id"], "rater": variant,
+                                   "exposure_class": cons["consensus_class"] if variant == "consensus" else None,
+                                   "score": cons[col], "rubric_version": CONSENSUS_RUBRIC,
+                                   "model": f"{variant} of {models}"}))
+    out = pd.concat(extra, ignore_index=True)
+    out = out[out["task_id"] > 0].drop_duplicates(["task_id", "rater"])  # the graph holds O*NET tasks (ids > 0)
+    atomic_write_parquet(scores_dir(settings) / "task_scores.parquet", out)
+    return {"raters": models, "tasks": int(cons["task_id"].nunique()),
+            "mean_band_width": float((cons["band_high"] - cons["band_low"]).mean())}
+
+
+def _cross_fitted(settings: Settings, labels: pd.DataFrame, tasks: pd.DataFrame, full: pd.DataFrame,
+                  folds: int = 5) -> pd.DataFrame:
+    """Out-of-fold answers for tasks that carry a human label.
+
+    The embedding rater is trained on the human labels, so its in-sample answer for a labelled task would mostly echo
+    that label and hide the disagreement the rater band should show. Labelled tasks therefore get the answer of a
+    model trained without their occupation (``folds`` groups of occupations); unlabelled tasks (no published label,
+    emerging tasks) keep the model trained on all labels. The ``model`` field says which.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    from scoring.raters.embedding import Embedder, EmbeddingRater
+
+    lab = labels[labels["human_exposure"].notna()].reset_index(drop=True)
+    labelled_ids = set(lab["task_id"].astype("int64"))
+    parts = []
+    emb = Embedder(cache_dir=settings.home / "cache" / "embeddings", device=settings.resolved_device())
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(lab, groups=lab["onet_soc"]):
+        test_occ = set(lab.loc[test_idx, "onet_soc"])
+        sub = tasks[tasks["onet_soc"].isin(test_occ) & tasks["task_id"].isin(labelled_ids)]
+        if sub.empty:
+            continue
+        r = EmbeddingRater(embedder=emb).fit(lab.loc[train_idx], label_column="human_exposure")
+        out = r.score(sub)
+        out["model"] = out["model"] + f";out-of-fold({folds} occupation folds)"
+        parts.append(out)
+    oof = pd.concat(parts, ignore_index=True) if parts else full.iloc[:0]
+    rest = full[~full.set_index(["onet_soc", "task_id"]).index.isin(oof.set_index(["onet_soc", "task_id"]).index)]
+    return pd.concat([oof, rest], ignore_index=True).sort_values(["onet_soc", "task_id"], ignore_index=True)
+
+
+def evaluate(settings: Settings, seed: int = 0) -> dict:
+    """Each rater against the human labels on occupations held out of training (see scoring.evaluate)."""
+    from scoring.evaluate import evaluate as run_eval
+
+    _, _, labels, _ = _tables(settings)
+    raters = [_rater(settings, "gpt4", labels)]
+    from scoring.raters.embedding import Embedder, EmbeddingRater
+
+    raters.append(EmbeddingRater(embedder=Embedder(cache_dir=settings.home / "cache" / "embeddings",
+                                                   device=settings.resolved_device())))
+    if settings.llm_base_url and settings.llm_model:
+        raters.append(_rater(settings, "llm", labels))
+    out_dir = settings.home / "reports" / "scoring"
+    res = run_eval(labels, raters, seed=seed, plot_path=out_dir / "reliability.png")
+    atomic_write_json(out_dir / "evaluation.json", res)
+    return res
+
+
+def show(settings: Settings, task_id: int) -> dict:
+    """Every rater's answer for one task (with rationale where the rater gives one)."""
+    onet_tasks, emerging, labels, _ = _tables(settings)
+    rows = onet_tasks[onet_tasks["task_id"] == task_id]
+    if rows.empty and task_id > 0:
+        raise ScoringError(f"unknown task id {task_id}")
+    text = rows["task_text"].iloc[-1] if len(rows) else None
+    answers = []
+    lab = labels[labels["task_id"] == task_id]
+    for name, col in (("human", "human_exposure"), ("gpt4", "gpt4_exposure")):
+        if len(lab) and pd.notna(lab[col].iloc[0]):
+            answers.append({"rater": name, "exposure_class": lab[col].iloc[0], "source": "published_label"})
+    raw = scores_dir(settings) / "raw"
+    for n in MODEL_RATERS:
+        p = raw / f"{n}.parquet"
+        if p.exists():
+            s = pd.read_parquet(p)
+            s = s[s["task_id"] == task_id]
+            for rec in s.to_dict("records"):
+                answers.append({k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()
+                                if k in ("rater", "exposure_class", "score", "p_E0", "p_E1", "p_E2", "model",
+                                         "rubric_version", "source", "rationale")})
+    return {"task_id": task_id, "text": text, "onet_soc": rows["onet_soc"].iloc[-1] if len(rows) else None,
+            "answers": json.loads(json.dumps(answers, default=str))}
