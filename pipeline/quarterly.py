@@ -49,7 +49,7 @@ def run_build(settings: Settings, quarters: str | None = None, console: Console 
 def run_all(settings: Settings, console: Console | None = None) -> dict:
     """The main job end to end on the configured store (embedded by default):
 
-    ingest -> build every quarter -> forecast (a small CPU configuration: train, then predict the next quarter) ->
+    ingest -> score tasks (embedding rater + consensus band) -> build every quarter -> forecast (a small CPU configuration: train, then predict the next quarter) ->
     daily rebalance of the default universe on the first trading day after the forecast -> audited compliance check
     and report. Each step prints what it did; the summary is returned.
     """
@@ -63,6 +63,12 @@ def run_all(settings: Settings, console: Console | None = None) -> dict:
     for r in results:
         console.print(f"{r.source}: {'unchanged' if r.skipped else 'ingested'} "
                       f"{len(r.tables)} tables, {sum(r.tables.values()):,} rows in {r.seconds:.1f}s")
+    from .scoring import run as run_score
+
+    with console.status("scoring every O*NET task with the offline embedding rater"):
+        info = run_score(settings, "embedding")
+    console.print(f"scores: embedding rater scored {info['scored']:,} tasks; consensus and band over "
+                  f"{info['consensus']['raters']}")
     rows = run_build(settings, console=console)
     last = rows[-1]
     console.print(f"graph: {len(rows)} quarters built ({rows[0]['quarter']}..{last['quarter']}); "
