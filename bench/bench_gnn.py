@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import subprocess
 import time
 from pathlib import Path
 
@@ -20,14 +19,9 @@ import numpy as np
 import torch
 
 REPO = Path(__file__).resolve().parent.parent
+from _common import git_sha as _git_sha  # noqa: E402
 
 
-def _git_sha() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def epoch_times(ds, train_snaps, cfg, device: str, threads: int | None, epochs: int, warmup: int = 3) -> list[float]:

@@ -31,14 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from scoring.raters.embedding import Embedder  # noqa: E402
 from scoring.raters.llm import LLMConfig, LLMRater  # noqa: E402
+from _common import git_sha  # noqa: E402
 
 
-def git_sha() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def summary(times: list[float], n: int) -> dict:
