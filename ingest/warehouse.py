@@ -88,7 +88,7 @@ class Warehouse:
         paths = resolve_inputs(src, inputs)
         say(f"{src.name}: verifying {len(paths)} input files")
         digests = {name: verify_snapshot_file(path) for name, path in paths.items()}
-        key = sha256_bytes(json.dumps({"parser": src.parser_version, "inputs": digests},
+        key = sha256_bytes(json.dumps({"parser": src.parser_version, "code": code_digest(src), "inputs": digests},
                                       sort_keys=True).encode())
         current = self.manifest(src.name)
         if current and current.get("key") == key and not force:
@@ -122,6 +122,22 @@ class Warehouse:
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
         return IngestResult(src.name, False, {k: v["rows"] for k, v in info.items()}, time.perf_counter() - t0, key)
+
+
+def code_digest(src: Source) -> str:
+    """SHA-256 of the parser's module and of the publication-date rules (``ingest/calendar.py``): a change to either
+    re-ingests the source, so no table keeps stale dates or values after a code change."""
+    import inspect
+
+    from . import calendar
+
+    parts = []
+    for obj in (inspect.getmodule(src.parse), calendar):
+        try:
+            parts.append(Path(inspect.getfile(obj)).read_bytes())
+        except (TypeError, OSError):
+            parts.append(repr(obj).encode())
+    return sha256_bytes(b"\0".join(parts))
 
 
 def resolve_inputs(src: Source, overrides: Mapping[str, str | Path] | None = None) -> dict[str, Path]:
