@@ -40,6 +40,19 @@ industry column (str, nullable)  named in the config (``classification.industry_
                              or ``gics_industry``); name-test column (bool, nullable) named by
                              ``classification.name_qualifying_column`` (default ``qualifies_for_name``).
 
+Controlled-group look-through (optional ``look_through`` table; IRC s.851(b)(3)(B) flush language, Treas. Reg.
+s.1.851-3(a))
+---------------------------------------------------------------------------------------------------------------
+One row per investment of a member of the fund's controlled group (s.851(c)(3): corporations the fund controls,
+directly or through a chain of 20%-or-more voting interests) in the securities of another issuer:
+``member_id`` (the member's ``issuer_id``; the chain must start at an issuer the fund holds), ``issuer_id`` (the
+issuer the member invests in), ``value_usd`` (the member's investment, >= 0) and ``proportion`` (in [0, 1]: the
+fund's proper proportion of that investment as determined under s.1.851-3, a judgement supplied with the data).
+For subparagraph (B) only, the fund's investment in ``issuer_id`` then includes ``proportion * value_usd``.
+Supplying the table (even empty) declares the controlled group complete: a controlled issuer without rows has no
+investments to look through. Not supplying it while the fund controls an issuer makes the (B) tests
+'not_evaluable' (unless they breach without the look-through).
+
 Fund-level amounts (USD)
 ------------------------
 ``nav_usd`` (net assets, > 0), ``liabilities_usd`` (default 0), ``total_assets_usd`` (default nav + liabilities),
@@ -82,6 +95,15 @@ class Book:
     other_assets_usd: float = 0.0
     borrowings_usd: float = 0.0
     meta: Mapping[str, Any] = field(default_factory=dict)
+    #: member_id, issuer_id, value_usd, proportion; None = not supplied (see the module docstring)
+    look_through: pd.DataFrame | None = None
+
+    def look_through_usd(self) -> pd.Series:
+        """The fund's proportion of its controlled group's investments, USD per issuer (empty when none)."""
+        lt = self.look_through
+        if lt is None or lt.empty:
+            return pd.Series(dtype=float)
+        return (lt["proportion"] * lt["value_usd"]).groupby(lt["issuer_id"]).sum()
 
     @property
     def liabilities_usd(self) -> float:
@@ -266,6 +288,7 @@ def build_book(
     liabilities_usd: float = 0.0,
     total_assets_usd: float | None = None,
     borrowings_usd: float = 0.0,
+    look_through: pd.DataFrame | list[Mapping[str, Any]] | None = None,
 ) -> Book:
     """Validate the inputs and build the day's :class:`Book` (see the module docstring for the schema)."""
     sec = normalize_securities(securities, config)
@@ -328,5 +351,42 @@ def build_book(
         raise ComplianceInputError("positions and cash exceed total assets", path="fund",
                                    column="total_assets_usd", expected=f">= {invested + max(cash, 0):,.2f}",
                                    got=ta)
+    lt = None if look_through is None else normalize_look_through(look_through, set(pos_df["issuer_id"]))
     return Book(as_of=as_of, positions=pos_df, nav_usd=float(nav_usd), total_assets_usd=ta,
-                cash_usd=max(cash, 0.0), other_assets_usd=max(other, 0.0), borrowings_usd=float(borrowings_usd))
+                cash_usd=max(cash, 0.0), other_assets_usd=max(other, 0.0), borrowings_usd=float(borrowings_usd),
+                look_through=lt)
+
+
+LOOK_THROUGH_COLUMNS = ["member_id", "issuer_id", "value_usd", "proportion"]
+
+
+def normalize_look_through(look_through: pd.DataFrame | list[Mapping[str, Any]],
+                           held_issuers: set[str]) -> pd.DataFrame:
+    """Validate the controlled-group look-through table (errors name table 'look_through', row and column)."""
+    table = "look_through"
+    lt = pd.DataFrame(look_through, columns=None if isinstance(look_through, pd.DataFrame) else LOOK_THROUGH_COLUMNS)
+    lt = lt.reset_index(drop=True)
+    _require(lt, LOOK_THROUGH_COLUMNS, table)
+    lt = lt[LOOK_THROUGH_COLUMNS].copy()
+    for col in ("member_id", "issuer_id"):
+        for idx, v in enumerate(lt[col]):
+            if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
+                raise ComplianceInputError("missing identifier", path=table, row=idx + 2, column=col)
+        lt[col] = lt[col].astype(str).str.strip()
+    lt["value_usd"] = _float_col(lt, "value_usd", table, nullable=False)
+    lt["proportion"] = _float_col(lt, "proportion", table, nullable=False)
+    for idx, v in enumerate(lt["proportion"]):
+        if v > 1:
+            raise ComplianceInputError("proportion above 1", path=table, row=idx + 2, column="proportion",
+                                       expected="a fraction in [0, 1]", got=v)
+    # a chain starts at an issuer the fund holds; deeper members appear as issuers of earlier rows
+    reachable = held_issuers | set(lt["issuer_id"])
+    for idx, m in enumerate(lt["member_id"]):
+        if m not in reachable:
+            raise ComplianceInputError("controlled-group member not held by the fund nor by another member",
+                                       path=table, row=idx + 2, column="member_id", got=m)
+    dup = lt.duplicated(["member_id", "issuer_id"])
+    if dup.any():
+        raise ComplianceInputError("duplicated (member_id, issuer_id)", path=table,
+                                   row=int(np.flatnonzero(dup.to_numpy())[0]) + 2, column="issuer_id")
+    return lt.astype({"value_usd": float, "proportion": float})

@@ -166,6 +166,34 @@ def issuer_voting_fraction(pos: pd.DataFrame) -> pd.Series:
     return pd.Series(out, dtype=float)
 
 
+
+def _control_threshold(config: Mapping[str, Any]) -> float:
+    """IRC s.851(c)(2) control threshold, configured once on the controlled-group rule."""
+    try:
+        return float(config["rules"]["irc_851b3Bii_controlled_group"]["control_voting"])
+    except KeyError as exc:
+        raise ConfigError("rules.irc_851b3Bii_controlled_group.control_voting is required (IRC s.851(c)(2) "
+                          "control threshold)") from exc
+
+
+def subparagraph_b_values(book: Book, val: pd.Series, control: float, tol: float
+                          ) -> tuple[pd.Series, tuple[str, ...], str]:
+    """Issuer values for IRC s.851(b)(3)(B) including the fund's proper proportion of its controlled group's
+    investments (Treas. Reg. s.1.851-3(a)). Returns (values, controlled issuers whose investments were not
+    supplied, note). Look-through issuers are treated as ordinary issuers (not Government securities or RICs)."""
+    voting = issuer_voting_fraction(book.positions)
+    ctrl = sorted(i for i, v in voting.items() if not pd.isna(v) and v >= control - tol)
+    if book.look_through is None:
+        note = (f"; controlled issuers {', '.join(ctrl)}: their own investments (s.1.851-3 look-through) were not "
+                f"supplied") if ctrl else ""
+        return val, tuple(ctrl), note
+    lt = book.look_through_usd()
+    if lt.empty:
+        return val, (), "; controlled group declared: no investments to look through"
+    out = val.add(lt, fill_value=0.0)
+    return out, (), f"; look-through of the controlled group adds {lt.sum():,.0f} USD over {len(lt)} issuer(s)"
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.4g}%"
 
@@ -330,17 +358,20 @@ class IRC851b3Bi(Rule):
         keep = ~pos["asset_type"].eq("government") & ~(pos["asset_type"].eq("investment_company") & pos["is_ric"])
         keep &= pos["value_usd"] > 0
         ta = book.total_assets_usd
-        val = pos[keep].groupby("issuer_id")["value_usd"].sum().sort_values(ascending=False)
+        val = pos[keep].groupby("issuer_id")["value_usd"].sum()
+        val, undeclared, lt_note = subparagraph_b_values(book, val, _control_threshold(self.config), self.tol)
+        val = val.sort_values(ascending=False)
         limit = float(self.params["issuer_max_assets"])
         frac = val / ta
         value = float(frac.max()) if len(frac) else 0.0
         over = frac[frac > limit + self.tol]
-        return Measurement(value=value, best=value, limit=limit, kind="max", basis_usd=ta,
-                           contributors=frozenset(over.index),
+        # a controlled issuer whose own investments are unknown leaves the worst case unbounded
+        return Measurement(value=None if undeclared else value, best=value, limit=limit, kind="max", basis_usd=ta,
+                           contributors=frozenset(over.index), unknown=undeclared,
                            excess_usd=float((val[over.index] - limit * ta).clip(lower=0).sum()),
                            details=tuple({"subject": i, "value_usd": float(val[i]), "pct_assets": float(frac[i])}
                                          for i in frac.index[:25]),
-                           note=f"largest issuer {frac.index[0] if len(frac) else '-'}")
+                           note=f"largest issuer {frac.index[0] if len(frac) else '-'}{lt_note}")
 
 
 class IRC851b3Bii(Rule):
@@ -363,8 +394,11 @@ class IRC851b3Bii(Rule):
         p = pos[keep]
         ta = book.total_assets_usd
         voting = issuer_voting_fraction(pos)
-        val = p.groupby("issuer_id")["value_usd"].sum()
         ctrl = float(self.params["control_voting"])
+        val, undeclared, lt_note = subparagraph_b_values(book, p.groupby("issuer_id")["value_usd"].sum(), ctrl,
+                                                         self.tol)
+        # issuers reached only through the look-through: the fund holds none of their voting securities
+        voting = pd.concat([voting, pd.Series(0.0, index=val.index.difference(voting.index))])
         surely = [i for i in val.index if not pd.isna(voting.get(i)) and voting[i] >= ctrl - self.tol]
         maybe = [i for i in val.index if pd.isna(voting.get(i))]
         group_of: dict[str, str | None] = {}
@@ -398,16 +432,17 @@ class IRC851b3Bii(Rule):
         best_groups = groups(surely, lump_unknown=False)
         worst, wk = largest(worst_groups)
         best, _ = largest(best_groups)
+        worst_value: float | None = None if undeclared else worst
         limit = float(self.params["group_max_assets"])
         breached = wk is not None and worst > limit + self.tol
         contributors = frozenset(worst_groups[wk]) if breached else frozenset()
-        unknown = tuple(sorted(set(maybe) | {i for i in surely if group_of[i] is None}))
+        unknown = tuple(sorted(set(maybe) | {i for i in surely if group_of[i] is None} | set(undeclared)))
         details = tuple({"subject": k, "issuers": sorted(v), "value_usd": float(val[v].sum()),
                          "pct_assets": float(val[v].sum()) / ta} for k, v in sorted(best_groups.items()))
         excess = max(0.0, worst * ta - limit * ta)
-        return Measurement(value=worst, best=best, limit=limit, kind="max", basis_usd=ta,
+        return Measurement(value=worst_value, best=best, limit=limit, kind="max", basis_usd=ta,
                            contributors=contributors, unknown=unknown, excess_usd=excess, details=details,
-                           note=f"controlled issuers: {', '.join(sorted(surely)) or 'none'}")
+                           note=f"controlled issuers: {', '.join(sorted(surely)) or 'none'}{lt_note}")
 
     def subjects_of(self, security_ids: Iterable[str], book: Book) -> set[str]:
         ids = [s for s in security_ids if s in book.positions.index]

@@ -68,7 +68,8 @@ def _book_from_entry(log: AuditLog, entry: Mapping[str, Any], cfg: Mapping[str, 
     return build_book(date.fromisoformat(entry["as_of"]), frame_from_json(log.get(ins["holdings"])),
                       frame_from_json(log.get(ins["securities"])), cfg, nav_usd=fund["nav_usd"],
                       cash_usd=fund["cash_usd"], liabilities_usd=fund["liabilities_usd"],
-                      total_assets_usd=fund["total_assets_usd"], borrowings_usd=fund["borrowings_usd"])
+                      total_assets_usd=fund["total_assets_usd"], borrowings_usd=fund["borrowings_usd"],
+                      look_through=fund.get("look_through"))
 
 
 def _prior_state_entry(entries: list[dict[str, Any]], d: date) -> dict[str, Any] | None:
@@ -107,12 +108,15 @@ def check(
     config_overrides: Mapping[str, Any] | None = None,
     industry_column: str | None = None,
     name_qualifier: Callable[[pd.DataFrame], pd.Series] | None = None,
+    look_through: pd.DataFrame | list[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Run the exact checker on a day's holdings, carry the breaches, write the audit entry; returns the check JSON.
 
     ``name_qualifier``: optional callable securities -> boolean Series (Rule 35d-1 qualifying set, e.g. "industry
     AI exposure above a threshold"); it is evaluated once and stored in the configured column so replay needs no
     code. ``industry_column`` overrides ``classification.industry_column`` (recorded in the config hash).
+    ``look_through``: the controlled group's investments (IRC s.851(b)(3)(B), Treas. Reg. s.1.851-3; schema in
+    :mod:`compliance.inputs`), recorded with the fund amounts so replay sees the same table.
     """
     d = _as_date(as_of)
     cfg = _effective_config(config_path, config_overrides, industry_column)
@@ -126,11 +130,13 @@ def check(
         sec[cfg["classification"]["name_qualifying_column"]] = q.to_numpy()
     h = _holdings_frame(holdings_df, prices)
     book = build_book(d, h, sec, cfg, nav_usd=nav, cash_usd=cash_usd, liabilities_usd=liabilities_usd,
-                      total_assets_usd=total_assets_usd, borrowings_usd=borrowings_usd)
+                      total_assets_usd=total_assets_usd, borrowings_usd=borrowings_usd, look_through=look_through)
     fund = {"nav_usd": float(nav), "cash_usd": None if cash_usd is None else float(cash_usd),
             "liabilities_usd": float(liabilities_usd),
             "total_assets_usd": None if total_assets_usd is None else float(total_assets_usd),
             "borrowings_usd": float(borrowings_usd)}
+    if book.look_through is not None:
+        fund["look_through"] = book.look_through.to_dict(orient="records")
     log = AuditLog(state_dir)
     entries = log.entries()
     return _run_and_record(log, entries, d, cfg, h, sec, fund, book)
@@ -193,12 +199,13 @@ def pre_trade_check(as_of: date | str, holdings_df: pd.DataFrame, securities_df:
                     prices: Mapping[str, float] | pd.Series | None, nav: float, trades: Mapping[str, float], *,
                     cash_usd: float | None = None, liabilities_usd: float = 0.0,
                     config_path: str | Path | None = None, config_overrides: Mapping[str, Any] | None = None,
-                    state_dir: str | Path | None = None) -> dict[str, Any]:
+                    state_dir: str | Path | None = None,
+                    look_through: pd.DataFrame | list[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Pre-trade check of ``trades`` (security_id -> change in units) against today's holdings (read-only)."""
     d = _as_date(as_of)
     cfg = _effective_config(config_path, config_overrides, None)
     book = build_book(d, _holdings_frame(holdings_df, prices), securities_df, cfg, nav_usd=nav, cash_usd=cash_usd,
-                      liabilities_usd=liabilities_usd)
+                      liabilities_usd=liabilities_usd, look_through=look_through)
     ric_prior = None
     if state_dir is not None:
         ric_prior = _ric_prior_quarter_passed(AuditLog(state_dir).entries(), d,

@@ -27,7 +27,7 @@ def securities_frame(rows: list[dict]) -> pd.DataFrame:
 
 def percent_book(alloc: dict[str, float], *, total_assets: float = 100_000_000.0, cash_pct: float | None = None,
                  securities: pd.DataFrame | None = None, as_of: date = date(2024, 3, 29), config=None,
-                 price: float = 10.0):
+                 price: float = 10.0, look_through=None):
     """A book whose positions are given as percentages of total assets (price 10 per unit, no liabilities).
 
     ``alloc`` maps security_id -> percent of total assets; the residual is cash unless ``cash_pct`` is given.
@@ -38,7 +38,7 @@ def percent_book(alloc: dict[str, float], *, total_assets: float = 100_000_000.0
     units = {s: pct / 100.0 * total_assets / price for s, pct in alloc.items()}
     h = pd.DataFrame({"security_id": list(units), "shares": list(units.values()), "price": price})
     cash = None if cash_pct is None else cash_pct / 100.0 * total_assets
-    return build_book(as_of, h, securities, cfg, nav_usd=total_assets, cash_usd=cash)
+    return build_book(as_of, h, securities, cfg, nav_usd=total_assets, cash_usd=cash, look_through=look_through)
 
 
 def random_universe(seed: int, n: int = 24):

@@ -49,7 +49,8 @@ def test_treas_reg_1_851_5_example_1_meets_both_tests():
             {"security_id": "C"}] + [{"security_id": f"V{i}"} for i in range(1, 6)]
     voting = {"A": 1.0, "B": 1.0, "C": 0.15, **{f"V{i}": 0.05 for i in range(1, 6)}}
     sec = with_voting(rows, voting, alloc)
-    book = percent_book(alloc, securities=sec, cash_pct=5)
+    # "None of the corporations is a member of a controlled group": declared with an empty look-through table
+    book = percent_book(alloc, securities=sec, cash_pct=5, look_through=[])
     r = results(book)
     assert r["irc_851b3A_50pct_bucket"].value == pytest.approx(0.55)
     assert r["irc_851b3A_50pct_bucket"].status == "pass"
@@ -59,6 +60,13 @@ def test_treas_reg_1_851_5_example_1_meets_both_tests():
     assert r["irc_851b3Bii_controlled_group"].status != "breach"
     # A, B (over 10% of voting stock) and C (over 5% of assets) are outside the bucket
     assert set(r["irc_851b3A_50pct_bucket"].contributors) == {"A", "B", "C"}
+    # without that declaration the fund controls A and B (all their voting stock) but their own investments are
+    # unknown: the (B) tests cannot be bounded, while the (A) bucket (no look-through) is unaffected
+    r0 = results(percent_book(alloc, securities=sec, cash_pct=5))
+    assert r0["irc_851b3Bi_single_issuer"].status == "not_evaluable"
+    assert set(r0["irc_851b3Bi_single_issuer"].unknown) == {"A", "B"}
+    assert r0["irc_851b3Bii_controlled_group"].status == "not_evaluable"
+    assert r0["irc_851b3A_50pct_bucket"].status == "pass"
 
 
 def test_treas_reg_1_851_5_example_2_fails_50_percent_test():
@@ -83,18 +91,65 @@ def test_controlled_issuers_in_related_business_modelled_on_example_3():
             {"security_id": "A", "ric_business_group": "radio"}, {"security_id": "B", "ric_business_group": "radio"},
             {"security_id": "S1"}, {"security_id": "S2"}]
     sec = with_voting(rows, {"A": 0.30, "B": 0.20}, alloc)
-    r = results(percent_book(alloc, securities=sec))["irc_851b3Bii_controlled_group"]
+    r = results(percent_book(alloc, securities=sec, look_through=[]))["irc_851b3Bii_controlled_group"]
     assert r.value == pytest.approx(0.27)
     assert r.status == "breach"
     # without the business classification the answer depends on it: not evaluable, and the reason names them
     sec2 = sec.copy()
     sec2["ric_business_group"] = None
-    r2 = results(percent_book(alloc, securities=sec2))["irc_851b3Bii_controlled_group"]
+    r2 = results(percent_book(alloc, securities=sec2, look_through=[]))["irc_851b3Bii_controlled_group"]
     assert r2.status == "not_evaluable"
     assert set(r2.unknown) == {"A", "B"}
     # control starts at exactly 20% ("20 percent or more"): B at 19.99% is not controlled
     sec3 = with_voting(rows, {"A": 0.30, "B": 0.1999}, alloc)
-    assert results(percent_book(alloc, securities=sec3))["irc_851b3Bii_controlled_group"].status == "pass"
+    assert results(percent_book(alloc, securities=sec3, look_through=[]))["irc_851b3Bii_controlled_group"].status \
+        == "pass"
+    # the breach does not depend on the look-through: without the declaration it is still a breach
+    assert results(percent_book(alloc, securities=sec))["irc_851b3Bii_controlled_group"].status == "breach"
+
+
+def test_controlled_group_look_through_s_1_851_3():
+    """Treas. Reg. s.1.851-3(a): for subparagraph (B) the fund's investment in an issuer includes its proper
+    proportion of a controlled-group member's investment in that issuer. The fund holds 20% of its assets in X
+    directly and all the voting stock of M (10%); M holds X worth 8% of the fund's assets with proportion 0.75:
+    X counts 20% + 6% = 26% > 25% -> (B)(i) breach; with proportion 0.5 it is 24% -> passes (with a warning inside
+    the buffer). The (A) bucket is unchanged by the look-through (it applies to (B) only)."""
+    alloc = {"GOV": 40, "X": 20, "M": 10, "S1": 4, "S2": 4}
+    rows = [{"security_id": "GOV", "asset_type": "government"}, {"security_id": "X"}, {"security_id": "M"},
+            {"security_id": "S1"}, {"security_id": "S2"}]
+    sec = with_voting(rows, {"M": 1.0, "X": 0.01}, alloc)
+    lt = [{"member_id": "M", "issuer_id": "X", "value_usd": 0.08 * TA, "proportion": 0.75}]
+    r = results(percent_book(alloc, securities=sec, look_through=lt))
+    bi = r["irc_851b3Bi_single_issuer"]
+    assert bi.value == pytest.approx(0.26)
+    assert bi.status == "breach" and set(bi.contributors) == {"X"}
+    direct = results(percent_book(alloc, securities=sec, look_through=[]))
+    assert direct["irc_851b3Bi_single_issuer"].value == pytest.approx(0.20)
+    assert direct["irc_851b3A_50pct_bucket"].value == r["irc_851b3A_50pct_bucket"].value
+    half = results(percent_book(alloc, securities=sec, look_through=[{**lt[0], "proportion": 0.5}]))
+    assert half["irc_851b3Bi_single_issuer"].value == pytest.approx(0.24)
+    assert half["irc_851b3Bi_single_issuer"].status in ("pass", "warn")
+    # an issuer reached only through the member joins the test; the fund does not control it
+    deep = lt + [{"member_id": "M", "issuer_id": "Y", "value_usd": 0.30 * TA, "proportion": 1.0}]
+    rd = results(percent_book(alloc, securities=sec, look_through=deep))
+    assert rd["irc_851b3Bi_single_issuer"].value == pytest.approx(0.30)
+    assert "Y" in rd["irc_851b3Bi_single_issuer"].contributors
+    assert rd["irc_851b3Bii_controlled_group"].status != "not_evaluable"
+
+
+@pytest.mark.parametrize("row, column", [
+    ({"member_id": "Q", "issuer_id": "X", "value_usd": 1.0, "proportion": 0.5}, "member_id"),
+    ({"member_id": "M", "issuer_id": "X", "value_usd": -1.0, "proportion": 0.5}, "value_usd"),
+    ({"member_id": "M", "issuer_id": "X", "value_usd": 1.0, "proportion": 1.5}, "proportion"),
+    ({"member_id": "M", "issuer_id": None, "value_usd": 1.0, "proportion": 0.5}, "issuer_id"),
+])
+def test_look_through_bad_rows_name_the_table_row_and_column(row, column):
+    alloc = {"X": 20, "M": 10}
+    sec = with_voting([{"security_id": "X"}, {"security_id": "M"}], {"M": 1.0}, alloc)
+    with pytest.raises(ComplianceInputError) as e:
+        percent_book(alloc, securities=sec, look_through=[row])
+    msg = str(e.value)
+    assert "look_through" in msg and column in msg and "row 2" in msg
 
 
 # ------------------------------------------------------------------------------------------ boundaries

@@ -137,3 +137,22 @@ def test_reports_render_html_pdf_and_are_recorded(history, tmp_path):
     assert "classification.industry_column: &#39;bea_industry&#39; -&gt; &#39;gics_industry&#39;" in text
     assert "prospectus violation: prospectus_max_issuer_weight@2024-03-28" in text
     assert Path(annual["annual_pdf"]).read_bytes()[:5] == b"%PDF-"
+
+
+def test_look_through_table_is_recorded_and_replayed(tmp_path):
+    """A controlled-group look-through (IRC s.851(b)(3)(B), Treas. Reg. s.1.851-3) supplied to the check travels
+    in the audit entry: replay rebuilds the same book and reproduces the (B)(i) value that includes it."""
+    sec, prices, w0 = random_universe(11)
+    units = np.floor(w0 * NAV / prices.to_numpy())
+    h = pd.DataFrame({"security_id": sec["security_id"], "shares": units})
+    target = str(sec.loc[sec["asset_type"] == "equity", "issuer_id"].iloc[0])
+    member = str(sec.loc[sec["asset_type"] == "equity", "issuer_id"].iloc[1])
+    lt = [{"member_id": member, "issuer_id": target, "value_usd": 0.4 * NAV, "proportion": 0.5}]
+    out = service.check(date(2024, 6, 28), h, sec, prices, NAV, tmp_path, look_through=lt)
+    plain = service.check(date(2024, 6, 28), h, sec, prices, NAV, tmp_path / "plain")
+    bi = {r["rule_id"]: r for r in out["rules"]}["irc_851b3Bi_single_issuer"]
+    bi0 = {r["rule_id"]: r for r in plain["rules"]}["irc_851b3Bi_single_issuer"]
+    assert bi["value"] >= 0.2 > bi0["value"]  # 20% of NAV looked through onto one issuer
+    rep = service.replay("2024-06-28", tmp_path)
+    assert rep["matches"]
+    assert {r["rule_id"]: r for r in rep["result"]["rules"]}["irc_851b3Bi_single_issuer"]["value"] == bi["value"]
