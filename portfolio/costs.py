@@ -52,8 +52,12 @@ class TransactionCost:
     def update(self, liquidity: pd.DataFrame, sigma: pd.Series, nav_usd: float) -> None:
         self.half_spread.value, self.impact.value = self.coefficients(liquidity, sigma, nav_usd)
 
-    def compile(self, w: cp.Variable, z: cp.Variable) -> cp.Expression:
-        return self.half_spread @ cp.abs(z) + self.impact @ cp.power(cp.abs(z), 1.5)
+    def compile(self, w: cp.Variable, z: cp.Variable, abs_z: cp.Expression | None = None) -> cp.Expression:
+        """``abs_z``: an epigraph variable ``u >= |z|`` shared with the turnover and participation constraints (the
+        program states ``|z|`` once instead of once per term); the cost is increasing in ``u``, so ``u = |z|`` at
+        the optimum wherever the cost coefficients are positive."""
+        a = cp.abs(z) if abs_z is None else abs_z
+        return self.half_spread @ a + self.impact @ cp.power(a, 1.5)
 
     def realized_usd(self, trades_usd: np.ndarray, liquidity: pd.DataFrame, sigma: pd.Series,
                      nav_usd: float) -> np.ndarray:

@@ -102,6 +102,8 @@ class Policy:
         n, k = self.n, self.risk_model.n_factors
         self.cap_hard, self.cap_int = cap_hard, cap_int
         self.w, self.z = cp.Variable(n, name="w"), cp.Variable(n, name="z")
+        # u >= |z|, stated once and shared by the cost, turnover and participation terms (fewer cones for the solver)
+        self.u = cp.Variable(n, nonneg=True, name="abs_trades")
         P = cp.Parameter
         self.p = {
             "w0": P(n, name="w0"), "mu": P(n, name="mu"), "Bt": P((k, n), name="loadings_t"),
@@ -114,7 +116,7 @@ class Policy:
             self.p.update({"a_hard": P((cap_hard, n), name="a_hard"), "b_hard": P(cap_hard, name="b_hard")})
         if cap_int:
             self.p.update({"a_int": P((cap_int, n), name="a_int"), "b_int": P(cap_int, name="b_int")})
-        p, w, z = self.p, self.w, self.z
+        p, w, z, u = self.p, self.w, self.z, self.u
         self.tcost.initialize(n)
         self.hcost.initialize(n)
         risk = cp.sum_squares(p["Bt"] @ w) + cp.sum_squares(cp.multiply(p["d_sqrt"], w))
@@ -122,13 +124,13 @@ class Policy:
         # term would not be DPP); a different aversion is a different Policy.
         cfg = self.config
         objective = cp.Maximize(p["mu"] @ w - cfg.risk_aversion * risk
-                                - cfg.trade_aversion * self.tcost.compile(w, z) - self.hcost.compile(w, z))
+                                - cfg.trade_aversion * self.tcost.compile(w, z, abs_z=u) - self.hcost.compile(w, z))
         self.constraints = {
-            "trades": w == p["w0"] + z, "long_only": w >= 0,
+            "trades": w == p["w0"] + z, "long_only": w >= 0, "abs_trades_hi": u >= z, "abs_trades_lo": u >= -z,
             "cash_buffer": cp.sum(w) <= p["max_invested"], "min_invested": cp.sum(w) >= p["min_invested"],
             "hard_bounds": w <= p["ub_hard"], "position_cap": w <= p["position_cap"],
             "compliance_internal_bounds": w <= p["ub_internal"],
-            "turnover": 0.5 * cp.norm1(z) <= p["turnover"], "participation": cp.abs(z) <= p["participation"],
+            "turnover": 0.5 * cp.sum(u) <= p["turnover"], "participation": u <= p["participation"],
         }
         if cap_hard:
             self.constraints["compliance_hard"] = p["a_hard"] @ w <= p["b_hard"]
@@ -146,8 +148,8 @@ class Policy:
         """Set every Parameter for decision date ``t`` from data dated strictly before ``t``."""
         u, cfg, p = self.universe, self.config, self.p
         hist = u.history(t, self.risk_model.window + 1)
-        est = self.risk_model.fit(hist)
         rets = hist.pct_change(fill_method=None).iloc[1:]
+        est = self.risk_model.fit_returns(rets)
         mkt = None
         if self.market_returns is not None:
             mkt = self.market_returns[self.market_returns.index < t].reindex(rets.index)

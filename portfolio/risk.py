@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 
 
 @dataclass
@@ -57,7 +58,11 @@ class StatisticalRiskModel:
     def fit(self, prices_before_t: pd.DataFrame) -> RiskEstimate:
         """``prices_before_t``: adjusted closes dated strictly before the decision date (the caller slices with
         :meth:`portfolio.universe.Universe.history`)."""
-        rets = prices_before_t.iloc[-(self.window + 1):].pct_change(fill_method=None).iloc[1:]
+        return self.fit_returns(prices_before_t.iloc[-(self.window + 1):].pct_change(fill_method=None).iloc[1:])
+
+    def fit_returns(self, returns_before_t: pd.DataFrame) -> RiskEstimate:
+        """Same as :meth:`fit` from daily returns already computed (the last ``window`` rows are used)."""
+        rets = returns_before_t.iloc[-self.window:]
         n_obs = rets.count()
         estimable = n_obs >= self.min_obs
         cols = rets.columns
@@ -69,8 +74,14 @@ class StatisticalRiskModel:
             x = (r - r.mean()).fillna(0.0).to_numpy() / np.sqrt(max(len(r) - 1, 1))
             # eigenpairs of S = x'x from the T x T Gram matrix G = x x' (G u = lambda u  =>  S (x'u) = lambda x'u,
             # ||x'u||^2 = lambda): B = x' U_k has columns v_i sqrt(lambda_i). O(T^2 n) instead of O(n^3).
-            vals, vecs = np.linalg.eigh(x @ x.T)
-            bk = x.T @ vecs[:, np.argsort(vals)[::-1][:k]]
+            # only the k largest eigenpairs are needed: LAPACK's subset driver (dsyevr) skips the rest
+            g = x @ x.T
+            k = min(k, g.shape[0])
+            if k > 0:
+                vals, vecs = scipy.linalg.eigh(g, subset_by_index=[g.shape[0] - k, g.shape[0] - 1])
+                bk = x.T @ vecs[:, ::-1]
+            else:
+                bk = np.zeros((x.shape[1], 0))
             resid = np.clip((x * x).sum(axis=0) - (bk * bk).sum(axis=1), self.idio_floor, None)
             resid = (1 - self.shrinkage) * resid + self.shrinkage * np.median(resid)
             pos = np.flatnonzero(estimable.to_numpy())

@@ -77,13 +77,31 @@ class Universe:
 
     @property
     def identifiers(self) -> list[str]:
-        return list(self.securities.index)
+        idx = self.securities.index  # cached per index object: listing an Arrow-backed index costs ~1 ms per call
+        if self.__dict__.get("_ids_of") is not idx:
+            self.__dict__["_ids_of"], self.__dict__["_ids"] = idx, list(idx)
+        return self.__dict__["_ids"]
 
     def history(self, t: pd.Timestamp | str, days: int | None = None) -> pd.DataFrame:
         """Prices strictly before ``t`` (through the previous close), the last ``days`` rows if given."""
         t = pd.Timestamp(t)
-        p = self.prices.loc[self.prices.index < t]
+        idx = self.prices.index
+        if idx.is_monotonic_increasing:  # the loaders sort by date; a binary search beats a mask over every row
+            p = self.prices.iloc[:idx.searchsorted(t, side="left")]
+        else:
+            p = self.prices.loc[idx < t]
         return p if days is None else p.iloc[-days:]
+
+    def last_close(self, t: pd.Timestamp | str) -> pd.Series:
+        """Each security's latest known close strictly before ``t`` (NaN where it never traded before ``t``)."""
+        a = self.history(t).to_numpy(float)
+        out = np.full(a.shape[1], np.nan)
+        if len(a):
+            seen = ~np.isnan(a)
+            last = a.shape[0] - 1 - np.argmax(seen[::-1], axis=0)
+            any_ = seen.any(axis=0)
+            out[any_] = a[last[any_], np.flatnonzero(any_)]
+        return pd.Series(out, index=self.prices.columns).reindex(self.identifiers)
 
     def adv_shares(self, t: pd.Timestamp | str) -> pd.Series:
         """Average daily volume in shares over the ``ADV_WINDOW`` trading days before ``t`` (NaN where unknown)."""
@@ -97,8 +115,7 @@ class Universe:
     def liquidity(self, t: pd.Timestamp | str) -> pd.DataFrame:
         """``adv_shares``, ``adv_usd`` (ADV x previous close) and ``liquidity_class`` as of ``t``."""
         adv = self.adv_shares(t)
-        last = self.history(t).ffill().iloc[-1] if len(self.history(t)) else pd.Series(np.nan, index=adv.index)
-        usd = adv * last.reindex(adv.index)
+        usd = adv * self.last_close(t).reindex(adv.index)
         v = usd.to_numpy(float)
         known = np.isfinite(v) & (v > 0)
         cls = np.select([known & (v >= f) for _, f in LIQUIDITY_BANDS_USD], [n for n, _ in LIQUIDITY_BANDS_USD],
