@@ -117,6 +117,12 @@ def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings
                              expected=f"a date after {uni.prices.index.min().date()}", got=str(t.date()))
     last = hist.iloc[-1]
     price_date = hist.index[-1]
+    if not uni.eligible(t).any():
+        # an empty universe on the day: no target could be formed, so nothing is written (the previous date's
+        # files stay the fund's latest) rather than an all-cash target that would sell every holding
+        raise RebalanceError(f"no security of universe {uni.name!r} is eligible on {t.date()}: none has "
+                             f"eligible_from <= {t.date()} and a positive close on {price_date.date()}",
+                             column="eligible_from", expected="at least one eligible security", got=0)
     held, cash_in = (read_holdings(Path(holdings_file), uni) if holdings_file else (pd.Series(dtype=float), None))
     for ident, q in held.items():
         p = last.get(ident, np.nan)

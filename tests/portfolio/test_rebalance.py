@@ -117,3 +117,17 @@ def test_zero_price_and_empty_universe_are_rejected(tmp_path):
     (e / "prices.csv").write_text("date,identifier,adj_close\n")
     with pytest.raises((UniverseError, IngestError)):
         load_user_universe(e)
+
+
+def test_universe_empty_on_the_date_writes_nothing(tmp_path):
+    """Every security becomes eligible only after the date: a clear error and no files for that date (not an
+    all-cash target that would sell every holding)."""
+    d = write_user_universe(tmp_path / "late", n=5, days=300)
+    s = pd.read_csv(d / "securities.csv")
+    s["eligible_from"] = "2030-01-01"
+    s.to_csv(d / "securities.csv", index=False)
+    uni = load_user_universe(d)
+    nxt = (uni.prices.index.max() + pd.offsets.BDay(1)).strftime("%Y-%m-%d")
+    with pytest.raises(RebalanceError, match=r"no security of universe 'late' is eligible on"):
+        rebalance(nxt, str(d), 1e6, home=tmp_path, warehouse=Warehouse(tmp_path), universe_obj=uni, config=CFG)
+    assert not (tmp_path / "portfolio" / "late" / nxt).exists()
