@@ -20,8 +20,10 @@ equal-weighted return. Units: daily decimal returns.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 QUANTILE_COLUMNS = ("q05", "q10", "q25", "q50", "q75", "q90", "q95")
@@ -61,13 +63,22 @@ class ExpectedReturns:
         self.shrinkage, self.erp, self.max_age_days = shrinkage, equity_premium_annual, max_age_days
 
     def prior(self, returns: pd.DataFrame, rf_daily: float, market: pd.Series | None) -> pd.Series:
-        mkt = market.reindex(returns.index) if market is not None else returns.mean(axis=1)
-        x = mkt - mkt.mean()
-        var = float((x * x).sum())
-        r = returns - returns.mean()
-        beta = (r.mul(x, axis=0).sum() / var) if var > 0 else pd.Series(1.0, index=returns.columns)
-        beta = (2 / 3) * beta.where(returns.count() > 20, 1.0) + 1 / 3
-        return rf_daily + beta * self.erp / 252
+        r = returns.to_numpy(float)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns/rows: handled below
+            mkt = (market.reindex(returns.index).to_numpy(float) if market is not None
+                   else np.nanmean(r, axis=1) if r.size else np.zeros(len(returns)))
+            # pairwise-complete moments, as pandas' skipna sums: NaN returns contribute nothing
+            x = mkt - np.nanmean(mkt) if np.isfinite(mkt).any() else np.full(len(mkt), np.nan)
+            x = np.where(np.isfinite(x), x, 0.0)
+            var = float((x * x).sum())
+            dev = r - np.nanmean(r, axis=0)
+            cov = np.nansum(dev * x[:, None], axis=0)
+        count = np.isfinite(r).sum(axis=0)
+        beta = cov / var if var > 0 else np.ones(r.shape[1])
+        beta = np.where(count > 20, beta, 1.0)
+        beta = (2 / 3) * beta + 1 / 3
+        return pd.Series(rf_daily + beta * self.erp / 252, index=returns.columns)
 
     def estimate(self, t: pd.Timestamp, exposures: pd.DataFrame, returns: pd.DataFrame, rf_daily: float | None,
                  market: pd.Series | None = None) -> SignalResult:

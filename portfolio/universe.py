@@ -106,11 +106,18 @@ class Universe:
     def adv_shares(self, t: pd.Timestamp | str) -> pd.Series:
         """Average daily volume in shares over the ``ADV_WINDOW`` trading days before ``t`` (NaN where unknown)."""
         t = pd.Timestamp(t)
-        v = self.volumes.loc[(self.volumes.index < t)
-                             & (self.volumes.index >= t - pd.Timedelta(days=ADV_MAX_CALENDAR_DAYS))].iloc[-ADV_WINDOW:]
-        out = v.mean()
-        out[v.count() < ADV_MIN_OBS] = np.nan
-        return out.reindex(self.identifiers)
+        idx = self.volumes.index
+        lo_t = t - pd.Timedelta(days=ADV_MAX_CALENDAR_DAYS)
+        if idx.is_monotonic_increasing:
+            lo, hi = idx.searchsorted(lo_t, side="left"), idx.searchsorted(t, side="left")
+            a = self.volumes.to_numpy(float)[max(lo, hi - ADV_WINDOW):hi]
+        else:
+            a = self.volumes.loc[(idx < t) & (idx >= lo_t)].iloc[-ADV_WINDOW:].to_numpy(float)
+        n = np.isfinite(a).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(n > 0, np.nansum(a, axis=0) / np.maximum(n, 1), np.nan)
+        mean[n < ADV_MIN_OBS] = np.nan
+        return pd.Series(mean, index=self.volumes.columns).reindex(self.identifiers)
 
     def liquidity(self, t: pd.Timestamp | str) -> pd.DataFrame:
         """``adv_shares``, ``adv_usd`` (ADV x previous close) and ``liquidity_class`` as of ``t``."""
