@@ -1,18 +1,23 @@
 """The daily allocation program, compiled once per universe (cvxportfolio's pattern).
 
-Variables: target weights ``w`` (fractions of NAV, one per security of the universe) and trades ``z = w - w0``
-(explicit, so the 3/2-power impact cost is a convex atom of a variable times a nonnegative Parameter: DPP).
+Variables: target weights ``w`` (fractions of NAV, one per security of the universe) and ``u >= |z|`` for the
+trades ``z = w - w0`` (an affine expression; ``u`` is shared by every term that needs ``|z|``, and the 3/2-power
+impact cost is a nonnegative Parameter times a convex atom of ``u``: DPP).
 
-    maximize   mu'w - gamma_risk (||B'w||^2 + ||sqrt(d) * w||^2) - gamma_trade TC(z) - h'w
-    subject to w = w0 + z,  w >= 0,                                   long-only
+    maximize   mu'w - gamma_risk (||B'w||^2 + ||sqrt(d) * w||^2) - gamma_trade TC(u) - h'w
+    subject to u >= w - w0,  u >= w0 - w,  w >= 0                     trades, long-only
                1'w <= 1 - cash_buffer                                 cash buffer (hard)
                1'w >= min_invested                                    fully invested   (internal, relaxable)
-               w <= ub_hard                                           eligibility and per-security regulatory bounds
+               w <= min(ub_hard, position_cap, ub_internal)           eligibility and per-security regulatory
+                                                                      bounds; position cap and compiled internal
+                                                                      bounds (internal; each term kept apart)
                A_hard w <= b_hard                                     compiled regulatory / prospectus rules
-               w <= position_cap                                      (internal)
-               w <= ub_internal, A_internal w <= b_internal           compiled internal rules (internal)
-               1/2 ||z||_1 <= turnover_cap                            (internal)
-               |z| <= participation * ADV_usd / NAV                   (internal; no cap where volume is unknown)
+               A_internal w <= b_internal                             compiled internal rules (internal)
+               1/2 sum(u) <= turnover_cap                             (internal)
+               u <= participation * ADV_usd / NAV                     (internal; no cap where volume is unknown)
+
+The cost is increasing in ``u``, so ``u = |z|`` at the optimum wherever a cost coefficient is positive; the
+feasible set of ``w`` is the same as with ``|z|`` itself in the turnover and participation limits.
 
 Every number above is a cvxpy Parameter owned by its term; a day only sets values (``Policy.decide``). The
 compliance rows are read back from :mod:`compliance.compile` each day (:mod:`portfolio.fund_rules`) into
@@ -101,22 +106,26 @@ class Policy:
     def _build(self, cap_hard: int, cap_int: int) -> None:
         n, k = self.n, self.risk_model.n_factors
         self.cap_hard, self.cap_int = cap_hard, cap_int
-        self.w, self.z = cp.Variable(n, name="w"), cp.Variable(n, name="z")
-        # u >= |z|, stated once and shared by the cost, turnover and participation terms (fewer cones for the solver)
+        # the trade z = w - w0 is an affine expression of the weights (not a second variable: n fewer unknowns and
+        # equalities); u >= |z| is stated once and shared by the cost, turnover and participation terms
+        self.w = cp.Variable(n, name="w")
         self.u = cp.Variable(n, nonneg=True, name="abs_trades")
         P = cp.Parameter
         self.p = {
             "w0": P(n, name="w0"), "mu": P(n, name="mu"), "Bt": P((k, n), name="loadings_t"),
             "d_sqrt": P(n, nonneg=True, name="idio_sd"), "max_invested": P(nonneg=True, name="max_invested"),
-            "min_invested": P(name="min_invested"), "ub_hard": P(n, nonneg=True, name="ub_hard"),
-            "position_cap": P(n, nonneg=True, name="position_cap"), "ub_internal": P(n, nonneg=True),
+            "min_invested": P(name="min_invested"),
+            # one per-security upper bound: min(hard bound, position cap, compiled internal bound); the three terms
+            # keep their own values in ``self.bounds`` so a relaxation lifts only its own term
+            "ub": P(n, nonneg=True, name="upper_bound"),
             "turnover": P(nonneg=True, name="turnover_cap"), "participation": P(n, nonneg=True, name="part_cap"),
         }
         if cap_hard:
             self.p.update({"a_hard": P((cap_hard, n), name="a_hard"), "b_hard": P(cap_hard, name="b_hard")})
         if cap_int:
             self.p.update({"a_int": P((cap_int, n), name="a_int"), "b_int": P(cap_int, name="b_int")})
-        p, w, z, u = self.p, self.w, self.z, self.u
+        p, w, u = self.p, self.w, self.u
+        self.z = z = w - p["w0"]
         self.tcost.initialize(n)
         self.hcost.initialize(n)
         risk = cp.sum_squares(p["Bt"] @ w) + cp.sum_squares(cp.multiply(p["d_sqrt"], w))
@@ -126,10 +135,9 @@ class Policy:
         objective = cp.Maximize(p["mu"] @ w - cfg.risk_aversion * risk
                                 - cfg.trade_aversion * self.tcost.compile(w, z, abs_z=u) - self.hcost.compile(w, z))
         self.constraints = {
-            "trades": w == p["w0"] + z, "long_only": w >= 0, "abs_trades_hi": u >= z, "abs_trades_lo": u >= -z,
+            "long_only": w >= 0, "abs_trades_hi": u >= z, "abs_trades_lo": u >= -z,
             "cash_buffer": cp.sum(w) <= p["max_invested"], "min_invested": cp.sum(w) >= p["min_invested"],
-            "hard_bounds": w <= p["ub_hard"], "position_cap": w <= p["position_cap"],
-            "compliance_internal_bounds": w <= p["ub_internal"],
+            "upper_bounds": w <= p["ub"],
             "turnover": 0.5 * cp.sum(u) <= p["turnover"], "participation": u <= p["participation"],
         }
         if cap_hard:
@@ -156,29 +164,29 @@ class Policy:
         rf = risk_free_daily(self.ff_factors, t)
         sig = self.signals.estimate(t, u.exposures, rets, rf, mkt)
         liq = u.liquidity(t)
-        eligible = u.eligible(t) & est.estimable.reindex(u.identifiers).fillna(False)
-        w0v = w0.reindex(u.identifiers).fillna(0.0).to_numpy(float)
+        eligible = u.eligible(t) & est.estimable.reindex(u.index).fillna(False)
+        w0v = w0.reindex(u.index).fillna(0.0).to_numpy(float)
         p["w0"].value = w0v
-        p["mu"].value = sig.mu.reindex(u.identifiers).fillna(0.0).to_numpy(float)
-        p["Bt"].value = est.loadings.reindex(u.identifiers).fillna(0.0).to_numpy(float).T
-        p["d_sqrt"].value = np.sqrt(est.idio_var.reindex(u.identifiers).to_numpy(float))
+        p["mu"].value = sig.mu.reindex(u.index).fillna(0.0).to_numpy(float)
+        p["Bt"].value = est.loadings.reindex(u.index).fillna(0.0).to_numpy(float).T
+        p["d_sqrt"].value = np.sqrt(est.idio_var.reindex(u.index).to_numpy(float))
         p["max_invested"].value = 1 - cfg.cash_buffer
         p["min_invested"].value = 1 - cfg.cash_buffer - cfg.invested_tolerance
-        p["position_cap"].value = np.full(self.n, cfg.position_cap)
+
         adv_usd = liq["adv_usd"].to_numpy(float)
         part = np.where(np.isfinite(adv_usd) & (adv_usd > 0), cfg.participation * adv_usd / nav_usd, BIG)
         p["participation"].value = part
-        self.tcost.update(liq, est.vol.reindex(u.identifiers), nav_usd)
+        self.tcost.update(liq, est.vol.reindex(u.index), nav_usd)
         self.hcost.update(u.securities["expense_ratio_annual"])
         ub_hard = np.where(eligible.to_numpy(), BIG, 0.0)
         notes: list[str] = []
         turnover = cfg.turnover_cap
         ub_int = np.full(self.n, BIG)
         rows = None
-        last = hist.iloc[-1] if len(hist) else pd.Series(np.nan, index=u.identifiers)
+        last = hist.iloc[-1] if len(hist) else pd.Series(np.nan, index=u.index)
         if self.config.compliance == "enforce":
             master = u.securities.join(liq)
-            prices = last.reindex(u.identifiers).where(lambda s: s > 0)
+            prices = last.reindex(u.index).where(lambda s: s > 0)
             table = fund_rules.securities_table(master, prices.fillna(1.0))
             rows = fund_rules.linear_rows(self.rules, table, w0v, nav_usd)
             ub_hard = np.minimum(ub_hard, np.clip(rows.ub_hard, 0, BIG))
@@ -190,8 +198,8 @@ class Policy:
                              f"the capacity; program rebuilt")
                 self._build(max(self.cap_hard, 2 * len(rows.b_hard)), max(self.cap_int, 2 * len(rows.b_internal)))
                 return self.prepare(t, w0, nav_usd) | {"notes": notes}
-        p["ub_hard"].value = ub_hard
-        p["ub_internal"].value = ub_int
+        self.bounds = {"hard": ub_hard, "position_cap": np.full(self.n, cfg.position_cap), "internal": ub_int}
+        self._set_bounds()
         p["turnover"].value = turnover
         self._fill_rows("a_hard", "b_hard", rows.a_hard if rows else None, rows.b_hard if rows else None)
         self._fill_rows("a_int", "b_int", rows.a_internal if rows else None, rows.b_internal if rows else None)
@@ -211,6 +219,10 @@ class Policy:
             A[:len(b)], B[:len(b)] = a, b
         self.p[a_name].value, self.p[b_name].value = A, B
 
+    def _set_bounds(self) -> None:
+        b = self.bounds
+        self.p["ub"].value = np.minimum(np.minimum(b["hard"], b["position_cap"]), b["internal"])
+
     def _relax(self, name: str) -> None:
         p = self.p
         if name == "turnover":
@@ -218,11 +230,13 @@ class Policy:
         elif name == "participation":
             p["participation"].value = np.full(self.n, BIG)
         elif name == "compliance_internal":
-            p["ub_internal"].value = np.full(self.n, BIG)
+            self.bounds["internal"] = np.full(self.n, BIG)
+            self._set_bounds()
             if "b_int" in p:
                 p["b_int"].value = np.full(self.cap_int, BIG)
         elif name == "position_cap":
-            p["position_cap"].value = np.full(self.n, BIG)
+            self.bounds["position_cap"] = np.full(self.n, BIG)
+            self._set_bounds()
         else:
             raise KeyError(name)
 

@@ -76,6 +76,11 @@ class Universe:
     source_hash: str = ""
 
     @property
+    def index(self) -> pd.Index:
+        """The identifiers as the securities table's Index (reindexing on it avoids rebuilding an Index)."""
+        return self.securities.index
+
+    @property
     def identifiers(self) -> list[str]:
         idx = self.securities.index  # cached per index object: listing an Arrow-backed index costs ~1 ms per call
         if self.__dict__.get("_ids_of") is not idx:
@@ -101,7 +106,7 @@ class Universe:
             last = a.shape[0] - 1 - np.argmax(seen[::-1], axis=0)
             any_ = seen.any(axis=0)
             out[any_] = a[last[any_], np.flatnonzero(any_)]
-        return pd.Series(out, index=self.prices.columns).reindex(self.identifiers)
+        return pd.Series(out, index=self.prices.columns).reindex(self.index)
 
     def adv_shares(self, t: pd.Timestamp | str) -> pd.Series:
         """Average daily volume in shares over the ``ADV_WINDOW`` trading days before ``t`` (NaN where unknown)."""
@@ -117,7 +122,7 @@ class Universe:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(n > 0, np.nansum(a, axis=0) / np.maximum(n, 1), np.nan)
         mean[n < ADV_MIN_OBS] = np.nan
-        return pd.Series(mean, index=self.volumes.columns).reindex(self.identifiers)
+        return pd.Series(mean, index=self.volumes.columns).reindex(self.index)
 
     def liquidity(self, t: pd.Timestamp | str) -> pd.DataFrame:
         """``adv_shares``, ``adv_usd`` (ADV x previous close) and ``liquidity_class`` as of ``t``."""
@@ -144,7 +149,7 @@ class Universe:
         t = pd.Timestamp(t)
         h = self.history(t)
         last = h.iloc[-1] if len(h) else pd.Series(np.nan, index=self.identifiers)
-        ok = (self.securities["eligible_from"] <= t) & last.reindex(self.identifiers).gt(0)
+        ok = (self.securities["eligible_from"] <= t) & last.reindex(self.index).gt(0)
         return ok.fillna(False).astype(bool)
 
     def industry_coverage(self) -> pd.DataFrame:
