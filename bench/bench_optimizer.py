@@ -13,7 +13,9 @@ it prints how to create that separate environment:
 
     python -m venv .bench/cvxp && .bench/cvxp/bin/pip install cvxportfolio
 
-Usage: ``python bench/bench_optimizer.py [--sizes 100 500 2000] [--days 10]``. Never asserts on time.
+Usage: ``python bench/bench_optimizer.py [--sizes 100 500 2000] [--days 10] [--rounds 3]``. Never asserts on time.
+The ratio at N=500 is the median over ``--rounds`` alternating rounds (ours, then cvxportfolio, on the same data),
+because the speed of a shared machine drifts between minutes.
 """
 from __future__ import annotations
 
@@ -108,6 +110,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
     ap.add_argument("--days", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating ours/cvxportfolio rounds at N=500")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
@@ -118,13 +121,28 @@ def main() -> None:
         print(f"N={n:5d}  first (compile) {r['first_ms']:8.0f} ms   solve median {r['solve_ms']['median']:7.1f} ms "
               f"p90 {r['solve_ms']['p90']:7.1f}   decide median {r['decide_ms']['median']:7.1f} ms "
               f"p90 {r['decide_ms']['p90']:7.1f}  ({r['status']})")
-    cmp = {}
-    r500 = next((r for r in results if r["n"] == 500), None)
-    if r500 is not None:
-        cmp = cvxportfolio_ratio(r500)
-        if "ratio_cvxportfolio_over_ours_decide_median" in cmp:
-            print(f"cvxportfolio median {cmp['cvxportfolio']['median_ms']:.1f} ms per day at N=500; "
-                  f"ratio cvxportfolio / ours = {cmp['ratio_cvxportfolio_over_ours_decide_median']:.2f}x")
+    cmp: dict = {}
+    if 500 in args.sizes and CVXP_PY.exists():
+        # this machine's speed drifts by tens of percent between minutes (shared VM): alternate the two
+        # libraries in rounds on the same N=500 data and report each round's ratio and their median
+        rounds = []
+        for k in range(args.rounds):
+            ours = next(r for r in results if r["n"] == 500) if k == 0 else bench_n(500, args.days)
+            c = cvxportfolio_ratio(ours)
+            if "ratio_cvxportfolio_over_ours_decide_median" not in c:
+                cmp = c
+                break
+            rounds.append({"ours_decide_median_ms": ours["decide_ms"]["median"],
+                           "cvxportfolio_median_ms": c["cvxportfolio"]["median_ms"],
+                           "ratio": c["ratio_cvxportfolio_over_ours_decide_median"]})
+            print(f"round {k + 1}: ours {ours['decide_ms']['median']:.1f} ms, cvxportfolio "
+                  f"{c['cvxportfolio']['median_ms']:.1f} ms per day at N=500: ratio {rounds[-1]['ratio']:.2f}x")
+        if rounds:
+            med = float(np.median([r["ratio"] for r in rounds]))
+            cmp = {"rounds": rounds, "ratio_median": med, "cvxportfolio_version": c["cvxportfolio"].get("cvxportfolio")}
+            print(f"cvxportfolio / ours at N=500, median of {len(rounds)} rounds: {med:.2f}x (target >= 3x)")
+    elif 500 in args.sizes:
+        cmp = cvxportfolio_ratio(next(r for r in results if r["n"] == 500))
     out = {"git_sha": sha, "params": vars(args), "results": results, "cvxportfolio": cmp}
     (OUT / "bench_optimizer.json").write_text(json.dumps(out, indent=2) + "\n")
     print(f"written {OUT / 'bench_optimizer.json'}")
