@@ -114,6 +114,37 @@ def test_ric_acquisition_caused_failure_cure_deadline_and_de_minimis(pct, ta, de
     assert ("de minimis" in (r.cure_note or "")) is de_minimis
 
 
+def test_rev_rul_69_134_acquisition_pushing_the_50_percent_bucket_below_the_line():
+    """Facts of Rev. Rul. 69-134 (1969-1 C.B. 187): during the quarter the fund buys more of Z, in which it held
+    less than 5% of assets; afterwards Z exceeds 5% and issuers above 5% together exceed 50% of assets; no issuer
+    above 10% of its voting securities; unchanged at the close of the quarter. Under s.851(d)(1) the discrepancy
+    is wholly the result of an acquisition: a hard, active failure of (A) that must be eliminated within 30 days
+    after the close of the quarter (the amounts are ours; the ruling states none)."""
+    ta, px = 1e8, 10.0
+    big = {f"L{i}": 7.5 for i in range(1, 7)}  # 45% in issuers above 5%
+    small = {f"T{i}": 1.0 for i in range(23)}
+    after_pct = {"GOV": 20.0, **big, "Z": 7.0, **small}  # + 5% cash
+    before_pct = {**after_pct, "Z": 4.5}  # + 7.5% cash
+    sec = securities_frame([{"security_id": "GOV", "asset_type": "government"}]
+                           + [{"security_id": s} for s in after_pct if s != "GOV"])
+    prices = {s: px for s in after_pct}
+    units = lambda pct: {s: p / 100 * ta / px for s, p in pct.items()}  # noqa: E731
+    before = book_of(units(before_pct), prices, sec, ta, date(2024, 3, 1), cash=0.075 * ta)
+    after = book_of(units(after_pct), prices, sec, ta, Q1_END_TEST, cash=0.05 * ta)
+    assert check_book(before, RULES).by_id()["irc_851b3A_50pct_bucket"].status in ("pass", "warn")
+    res = check_book(after, RULES, before, ric_prior_quarter_passed=True)
+    r = res.by_id()["irc_851b3A_50pct_bucket"]
+    assert r.value == pytest.approx(0.48)  # 20% Government + 5% cash + 23% small issuers
+    assert (r.status, r.breach_class, r.hardness) == ("breach", "active", "hard")
+    assert r.cure_deadline == date(2024, 4, 30)  # 30 days after March 31
+    assert "Z" in r.contributors
+    # the same final holdings reached by a market move alone (no purchase) keep the earlier pass: passive, soft
+    drift_before = book_of(units(after_pct), {**prices, "Z": px * 4.5 / 7.0}, sec, ta - 0.025 * ta,
+                           date(2024, 3, 1), cash=0.05 * ta)
+    drift = check_book(after, RULES, drift_before, ric_prior_quarter_passed=True).by_id()["irc_851b3A_50pct_bucket"]
+    assert (drift.breach_class, drift.hardness, drift.cure_deadline) == ("passive", "soft", None)
+
+
 def test_ric_passive_discrepancy_is_protected_only_after_a_prior_quarter_pass():
     """s.851(d)(1): a market-move discrepancy does not cost RIC status if the test was met at an earlier quarter
     end; with no such pass on record it is treated as a hard failure with the 30-day clock."""
