@@ -13,7 +13,8 @@ it prints how to create that separate environment:
 
     python -m venv .bench/cvxp && .bench/cvxp/bin/pip install cvxportfolio
 
-Usage: ``python bench/bench_optimizer.py [--sizes 100 500 2000] [--days 10] [--rounds 3]``. Never asserts on time.
+Usage: ``python bench/bench_optimizer.py [--sizes 100 500 2000] [--days 10] [--rounds 3] [--backtest]``
+(``--backtest`` also times the whole default backtest on the ingested home, as ``econgraph backtest`` runs it). Never asserts on time.
 The ratio at N=500 is the median over ``--rounds`` alternating rounds (ours, then cvxportfolio, on the same data),
 because the speed of a shared machine drifts between minutes.
 """
@@ -106,11 +107,38 @@ def cvxportfolio_ratio(ours: dict) -> dict:
     return {"cvxportfolio": theirs, "ratio_cvxportfolio_over_ours_decide_median": ratio}
 
 
+def default_backtest() -> dict:
+    """The whole default backtest (``econgraph backtest``: sector_etfs, weekly, riskfolio alternatives) on the
+    ingested home (``ECONGRAPH_HOME``); skipped with a message when the home has no market data."""
+    from ingest.warehouse import Warehouse
+    from pipeline.daily import load_forecasts
+    from pipeline.settings import get_settings
+    from portfolio.backtest import backtest
+
+    settings = get_settings()
+    wh = Warehouse(settings.home)
+    if not wh.has("market"):
+        msg = f"default backtest skipped: no ingested market data under {settings.home} (run `make run` first)"
+        print(msg)
+        return {"skipped": msg}
+    t0 = time.perf_counter()
+    res = backtest(None, None, "sector_etfs", home=settings.home, rebalance_every=5,
+                   forecasts=load_forecasts(settings, wh), alternatives=True, warehouse=wh)
+    secs = time.perf_counter() - t0
+    out = {"seconds": secs, "start": res.get("start"), "end": res.get("end"),
+           **{k: res.get(k) for k in ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual",
+                                      "cost_annual", "active_breaches")}}
+    print(f"default backtest (sector_etfs {out['start']}..{out['end']}, weekly, with alternatives): {secs:.0f} s; "
+          f"CAGR {out['cagr']:.4f}, Sharpe {out['sharpe']:.2f}, max drawdown {out['max_drawdown']:.4f}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
     ap.add_argument("--days", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3, help="alternating ours/cvxportfolio rounds at N=500")
+    ap.add_argument("--backtest", action="store_true", help="also time the whole default backtest (ingested home)")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
@@ -143,7 +171,8 @@ def main() -> None:
             print(f"cvxportfolio / ours at N=500, median of {len(rounds)} rounds: {med:.2f}x (target >= 3x)")
     elif 500 in args.sizes:
         cmp = cvxportfolio_ratio(next(r for r in results if r["n"] == 500))
-    out = {"git_sha": sha, "params": vars(args), "results": results, "cvxportfolio": cmp}
+    bt = default_backtest() if args.backtest else {"skipped": "run with --backtest"}
+    out = {"git_sha": sha, "params": vars(args), "results": results, "cvxportfolio": cmp, "default_backtest": bt}
     (OUT / "bench_optimizer.json").write_text(json.dumps(out, indent=2) + "\n")
     print(f"written {OUT / 'bench_optimizer.json'}")
 
