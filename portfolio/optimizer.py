@@ -109,7 +109,7 @@ class Policy:
         # the trade z = w - w0 is an affine expression of the weights (not a second variable: n fewer unknowns and
         # equalities); u >= |z| is stated once and shared by the cost, turnover and participation terms
         self.w = cp.Variable(n, name="w")
-        self.u = cp.Variable(n, nonneg=True, name="abs_trades")
+        self.u = cp.Variable(n, name="abs_trades")  # u >= |z| >= 0 already
         P = cp.Parameter
         self.p = {
             "w0": P(n, name="w0"), "mu": P(n, name="mu"), "Bt": P((k, n), name="loadings_t"),
@@ -203,9 +203,9 @@ class Policy:
         p["turnover"].value = turnover
         self._fill_rows("a_hard", "b_hard", rows.a_hard if rows else None, rows.b_hard if rows else None)
         self._fill_rows("a_int", "b_int", rows.a_internal if rows else None, rows.b_internal if rows else None)
-        gaps = [i for i, c in zip(u.identifiers, liq["liquidity_class"]) if c == "unknown" and eligible[i]]
-        if gaps:
-            notes.append(f"{len(gaps)} eligible securities without volume data: no participation cap, linear "
+        n_gaps = int(((liq["liquidity_class"].to_numpy() == "unknown") & eligible.to_numpy(bool)).sum())
+        if n_gaps:
+            notes.append(f"{n_gaps} eligible securities without volume data: no participation cap, linear "
                          f"cost penalty instead of market impact")
         return {"signal": sig.info, "risk_asof": str(est.asof.date()) if pd.notna(est.asof) else None,
                 "eligible": eligible, "notes": notes, "prices": last, "liquidity": liq, "sigma": est.vol}

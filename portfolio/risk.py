@@ -76,15 +76,20 @@ class StatisticalRiskModel:
     def fit_returns(self, returns_before_t: pd.DataFrame) -> RiskEstimate:
         """Same as :meth:`fit` from daily returns already computed (the last ``window`` rows are used)."""
         rets = returns_before_t.iloc[-self.window:]
-        n_obs = rets.count()
-        estimable = n_obs >= self.min_obs
+        a = rets.to_numpy(float)
+        finite = np.isfinite(a)
+        est_mask = finite.sum(axis=0) >= self.min_obs
+        estimable = pd.Series(est_mask, index=rets.columns)
         cols = rets.columns
-        k = int(min(self.n_factors, max(int(estimable.sum()) - 1, 0)))
+        k = int(min(self.n_factors, max(int(est_mask.sum()) - 1, 0)))
         b = np.zeros((len(cols), self.n_factors))
-        d = pd.Series(np.nan, index=cols)
-        if estimable.any() and len(rets) > 1:
-            r = rets.loc[:, estimable]
-            x = (r - r.mean()).fillna(0.0).to_numpy() / np.sqrt(max(len(r) - 1, 1))
+        d = np.full(len(cols), np.nan)
+        if est_mask.any() and len(rets) > 1:
+            r = a[:, est_mask]
+            ok = finite[:, est_mask]
+            mean = np.where(ok, r, 0.0).sum(axis=0) / ok.sum(axis=0)  # every column has >= min_obs values
+            # demeaned, missing returns at the security's mean (0 after demeaning)
+            x = np.where(ok, r - mean, 0.0) / np.sqrt(max(len(r) - 1, 1))
             # eigenpairs of S = x'x from the T x T Gram matrix G = x x' (G u = lambda u  =>  S (x'u) = lambda x'u,
             # ||x'u||^2 = lambda): B = x' U_k has columns v_i sqrt(lambda_i). O(T^2 n) instead of O(n^3).
             # only the k largest eigenpairs are needed: LAPACK's subset driver (dsyevr) skips the rest
@@ -98,11 +103,12 @@ class StatisticalRiskModel:
                     bk = np.zeros((x.shape[1], 0))
             resid = np.clip((x * x).sum(axis=0) - (bk * bk).sum(axis=1), self.idio_floor, None)
             resid = (1 - self.shrinkage) * resid + self.shrinkage * np.median(resid)
-            pos = np.flatnonzero(estimable.to_numpy())
+            pos = np.flatnonzero(est_mask)
             b[pos, :k] = bk
-            d.iloc[pos] = resid
-        med = float(np.nanmedian(d)) if d.notna().any() else 1e-4
-        d = d.fillna(med)  # not estimable: they cannot be bought, the value only keeps the matrix well defined
+            d[pos] = resid
+        med = float(np.nanmedian(d)) if np.isfinite(d).any() else 1e-4
+        # not estimable: they cannot be bought, the value only keeps the matrix well defined
+        d = pd.Series(np.where(np.isfinite(d), d, med), index=cols)
         asof = rets.index.max() if len(rets) else pd.NaT
         return RiskEstimate(pd.DataFrame(b, index=cols, columns=[f"f{i + 1}" for i in range(self.n_factors)]),
                             d, estimable, asof, int(len(rets)))
