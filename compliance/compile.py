@@ -28,6 +28,10 @@ The same construction serves IRC s.851(b)(3)(A) (50%) and the internal 5/40 rule
 follow one pattern: a group (issuer, industry, fund) within its compiled cap gets ``sum <= cap``; one already above
 it (passive) gets "no increase" on its securities. Securities whose data are missing (unknown shares outstanding,
 ADV, notional, industry) are handled as the checker's worst case, or may not be increased.
+
+``missing_data="skip"`` (research backtests, never the default) leaves out instead every constraint that exists only
+because a datum is missing: such securities are constrained by the rules whose data exist, and the exact checker
+still reports the rules it cannot evaluate as ``not_evaluable``.
 """
 from __future__ import annotations
 
@@ -43,16 +47,31 @@ from .rules import RuleSet
 
 #: Extra margin below every compiled cap, above the solvers' feasibility tolerance.
 NUMERIC_MARGIN = 1e-6
+#: How constraints treat missing data: the checker's worst case (default) or not at all (research).
+MISSING_DATA_MODES = ("worst_case", "skip")
 
 
 @dataclass(frozen=True)
 class TaggedConstraint:
+    """One compiled constraint. Linear ones also carry their rows ``a @ w <= b`` (``a``: m x n, ``b``: m), which the
+    optimizer loads into its Parameters without differentiating the cvxpy expression; ``a`` is None otherwise."""
+
     rule_id: str
     severity: str
     relaxable: bool
     priority: int | None
     description: str
     constraint: cp.Constraint
+    a: np.ndarray | None = field(default=None, compare=False, repr=False)
+    b: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class _Lin:
+    """Rows ``A @ w <= b`` before they become a cvxpy constraint."""
+
+    A: np.ndarray
+    b: np.ndarray
 
 
 @dataclass
@@ -72,8 +91,11 @@ class _Ctx:
     """Precomputed arrays for one universe and day."""
 
     def __init__(self, w: cp.Variable, sec: pd.DataFrame, w0: np.ndarray, nav: float, ta: float,
-                 borrowings: float, other_assets: float, config: Mapping[str, Any]) -> None:
+                 borrowings: float, other_assets: float, config: Mapping[str, Any],
+                 missing_data: str = "worst_case") -> None:
         self.w, self.sec, self.w0, self.nav, self.ta = w, sec, w0, nav, ta
+        self.skip_missing = missing_data == "skip"
+        self._denominator: dict[str, float] | None = None
         self.borrowings, self.other = borrowings, other_assets
         self.config = config
         self.k = nav / ta  # NAV fraction -> total-assets fraction
@@ -83,6 +105,24 @@ class _Ctx:
 
     def mask(self, cond: pd.Series) -> np.ndarray:
         return cond.to_numpy(bool)
+
+    # linear rows a @ w <= b over the whole weight vector
+    def rows(self, A: np.ndarray, b) -> _Lin:
+        A = np.atleast_2d(np.asarray(A, dtype=float))
+        return _Lin(A, np.broadcast_to(np.asarray(b, dtype=float), (A.shape[0],)).copy())
+
+    def sel(self, idx) -> np.ndarray:
+        """One row per index: picks ``w[idx]``."""
+        idx = np.asarray(idx, dtype=int).reshape(-1)
+        A = np.zeros((len(idx), self.n))
+        A[np.arange(len(idx)), idx] = 1.0
+        return A
+
+    def dot(self, idx, coef) -> np.ndarray:
+        """One row: ``coef @ w[idx]``."""
+        a = np.zeros(self.n)
+        a[np.asarray(idx, dtype=int).reshape(-1)] = coef
+        return a
 
     def groups(self, keys: pd.Series, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
         """Membership matrix G (groups x n) for securities in ``mask`` grouped by ``keys``."""
@@ -95,18 +135,17 @@ class _Ctx:
         return names, G
 
     def voting_denominator(self) -> dict[str, float]:
-        """Issuer -> outstanding voting securities (NaN when unknown), as the checker reads them."""
-        out: dict[str, float] = {}
-        sec = self.sec
-        for issuer, g in sec[sec["is_voting"]].groupby("issuer_id"):
-            tot = g["issuer_voting_securities"].dropna()
-            if len(tot):
-                out[issuer] = float(tot.max())
-            elif len(g) == 1 and pd.notna(g["shares_outstanding"].iloc[0]):
-                out[issuer] = float(g["shares_outstanding"].iloc[0])
-            else:
-                out[issuer] = float("nan")
-        return out
+        """Issuer -> outstanding voting securities (NaN when unknown), as the checker reads them: the issuer's
+        ``issuer_voting_securities`` when given, else its one voting class's ``shares_outstanding``."""
+        if self._denominator is None:
+            sec = self.sec[self.sec["is_voting"].astype(bool)]
+            key = sec["issuer_id"]
+            total = pd.to_numeric(sec["issuer_voting_securities"], errors="coerce").groupby(key).max()
+            single = pd.to_numeric(sec["shares_outstanding"], errors="coerce").groupby(key).first()
+            single = single.where(key.groupby(key).size() == 1)
+            d = total.where(total.notna(), single)
+            self._denominator = {str(k): float(v) for k, v in d.items()}
+        return self._denominator
 
 
 def _cap(limit: float, buffer: float) -> float:
@@ -125,12 +164,15 @@ def compile_rules(
     other_assets_usd: float = 0.0,
     borrowings_usd: float = 0.0,
     large_candidates: Iterable[str] = (),
+    missing_data: str = "worst_case",
 ) -> CompiledRules:
     """Compile ``rules`` into linear constraints on ``w`` (see the module docstring).
 
     ``securities`` rows are in the order of ``w`` and follow the input schema of :mod:`compliance.inputs`, with a
     ``price`` column or ``prices``; ``current_weights`` are today's holdings as fractions of NAV (same order).
     """
+    if missing_data not in MISSING_DATA_MODES:
+        raise ValueError(f"missing_data must be one of {MISSING_DATA_MODES}, got {missing_data!r}")
     cfg = rules.config
     order = securities["security_id"].astype(str).str.strip().tolist()
     sec = normalize_securities(securities, cfg).reindex(order)
@@ -147,7 +189,7 @@ def compile_rules(
         raise ComplianceInputError("current weights do not match the securities table", path="current_weights",
                                    expected=f"{len(sec)} weights", got=len(w0))
     ta = float(total_assets_usd) if total_assets_usd is not None else float(nav_usd)
-    ctx = _Ctx(w, sec, w0, float(nav_usd), ta, float(borrowings_usd), float(other_assets_usd), cfg)
+    ctx = _Ctx(w, sec, w0, float(nav_usd), ta, float(borrowings_usd), float(other_assets_usd), cfg, missing_data)
     out = CompiledRules()
     cands = {str(c) for c in large_candidates}
     for rule in rules:
@@ -158,10 +200,13 @@ def compile_rules(
         cons: list[tuple[str, cp.Constraint]] = []
         fn(ctx, params, cons, out, cands, rule)
         for desc, c in cons:
+            a = b = None
+            if isinstance(c, _Lin):
+                a, b, c = c.A, c.b, c.A @ w <= c.b
             out.constraints.append(TaggedConstraint(
                 rule_id=rule.rule_id, severity=rule.severity, relaxable=rule.severity == "internal",
                 priority=params.get("relax_priority") if rule.severity == "internal" else None,
-                description=desc, constraint=c))
+                description=desc, constraint=c, a=a, b=b))
     return out
 
 
@@ -177,16 +222,22 @@ def _group_caps(ctx: _Ctx, names: list[str], G: np.ndarray, scale: float, cap: f
     ok = cur <= cap
     if ok.any():
         A = G[ok] + E[None, :]
-        cons.append((f"{what} <= {cap:.6g}", scale * (A @ ctx.w) <= cap))
+        cons.append((f"{what} <= {cap:.6g}", ctx.rows(scale * A, cap)))
     for gi in np.flatnonzero(~ok):
         members = np.flatnonzero(G[gi] + E)
         cons.append((f"{what} {names[gi]}: above cap today ({cur[gi]:.6g}), no increase",
-                     ctx.w[members] <= ctx.w0[members]))
+                     ctx.rows(ctx.sel(members), ctx.w0[members])))
 
 
 def _no_increase(ctx: _Ctx, idx: np.ndarray, why: str, cons: list[tuple[str, cp.Constraint]]) -> None:
     if len(idx):
-        cons.append((why, ctx.w[idx] <= ctx.w0[idx]))
+        cons.append((why, ctx.rows(ctx.sel(idx), ctx.w0[idx])))
+
+
+def _no_increase_missing(ctx: _Ctx, idx: np.ndarray, why: str, cons: list[tuple[str, cp.Constraint]]) -> None:
+    """"No increase" because a datum is missing (left out under ``missing_data='skip'``)."""
+    if not ctx.skip_missing:
+        _no_increase(ctx, idx, why, cons)
 
 
 def _bucket(ctx: _Ctx, params: Mapping[str, Any], cons, out: CompiledRules, cands: set[str], rule,
@@ -205,31 +256,31 @@ def _bucket(ctx: _Ctx, params: Mapping[str, Any], cons, out: CompiledRules, cand
         voting_idx = np.flatnonzero(G[gi] * vmask)
         d = denom.get(issuer, float("nan"))
         cur_v = float((ctx.w0[voting_idx] * ctx.units_per_w[voting_idx]).sum()) / d if len(voting_idx) else 0.0
-        unknown_v = len(voting_idx) > 0 and np.isnan(d)
+        unknown_v = len(voting_idx) > 0 and np.isnan(d) and not ctx.skip_missing
         if cur_ta[gi] > a_cap or unknown_v or (not np.isnan(cur_v) and cur_v > v_cap) or issuer in cands:
             large.append(gi)
     small = [gi for gi in range(len(names)) if gi not in set(large)]
     out.large_bucket[rule.rule_id] = sorted(names[gi] for gi in large)
     if small:
         cons.append((f"issuers outside the large bucket <= {a_cap:.6g} of total assets",
-                     ctx.k * (G[small] @ ctx.w) <= a_cap))
+                     ctx.rows(ctx.k * G[small], a_cap)))
         for gi in small:
             voting_idx = np.flatnonzero(G[gi] * vmask)
-            if len(voting_idx):
-                d = denom[names[gi]]
+            d = denom.get(names[gi], float("nan"))
+            if len(voting_idx) and not np.isnan(d):
                 cons.append((f"{names[gi]}: units <= {v_cap:.6g} of voting securities",
-                             ctx.units_per_w[voting_idx] @ ctx.w[voting_idx] <= v_cap * d))
+                             ctx.rows(ctx.dot(voting_idx, ctx.units_per_w[voting_idx]), v_cap * d)))
     l_cap = 1.0 - float(params["bucket_min"]) - float(buf.get("bucket", 0.0)) - ctx.other / ctx.ta - NUMERIC_MARGIN
     if large:
         row = G[large].sum(axis=0)
         cur = ctx.k * float(row @ ctx.w0)
         if cur <= l_cap:
             cons.append((f"large bucket {out.large_bucket[rule.rule_id]} <= {l_cap:.6g} of total assets",
-                         ctx.k * (row @ ctx.w) <= l_cap))
+                         ctx.rows(ctx.k * row, l_cap)))
         else:
             idx = np.flatnonzero(row)
             cons.append((f"large bucket above {l_cap:.6g} today ({cur:.6g}): passive, no increase",
-                         ctx.w[idx] <= ctx.w0[idx]))
+                         ctx.rows(ctx.sel(idx), ctx.w0[idx])))
 
 
 def _c_ica5b1(ctx, params, cons, out, cands, rule) -> None:
@@ -265,12 +316,14 @@ def _c_ric_bii(ctx, params, cons, out, cands, rule) -> None:
         if not len(vidx):
             continue
         d = denom.get(issuer, float("nan"))
+        if np.isnan(d) and ctx.skip_missing:
+            continue
         cur = float((ctx.w0[vidx] * ctx.units_per_w[vidx]).sum()) / d if not np.isnan(d) else float("nan")
         if np.isnan(d) or cur > c_cap:
             controlled.append(gi)
         else:
             cons.append((f"{issuer}: below control ({c_cap:.6g} of voting securities)",
-                         ctx.units_per_w[vidx] @ ctx.w[vidx] <= c_cap * d))
+                         ctx.rows(ctx.dot(vidx, ctx.units_per_w[vidx]), c_cap * d)))
     if len(controlled) < 1:
         return
     g_cap = _cap(params["group_max_assets"], buf.get("group_assets", 0.0))
@@ -280,7 +333,7 @@ def _c_ric_bii(ctx, params, cons, out, cands, rule) -> None:
         group_of[gi] = str(lab.iloc[0]) if len(lab) else None
     unknown = np.zeros(ctx.n)
     for gi, lab in group_of.items():
-        if lab is None:
+        if lab is None and not ctx.skip_missing:
             unknown += G[gi]
     labels = sorted({v for v in group_of.values() if v is not None})
     rows = [sum(G[gi] for gi, lab in group_of.items() if lab == L) for L in labels] or [np.zeros(ctx.n)]
@@ -293,7 +346,7 @@ def _c_industry(ctx, params, cons, out, cands, rule) -> None:
     col = ctx.config["classification"]["industry_column"]
     eligible = ~s["asset_type"].isin(["government", "investment_company", "derivative"])
     known = ctx.mask(eligible & s[col].notna())
-    unknown = ctx.mask(eligible & s[col].isna()).astype(float)
+    unknown = ctx.mask(eligible & s[col].isna()).astype(float) * (0.0 if ctx.skip_missing else 1.0)
     names, G = ctx.groups(s[col], known)
     scale = ctx.k if rule.basis == "total_assets" else 1.0
     cap = _cap(params["industry_max"], params.get("compile_buffer", {}).get("industry", 0.0))
@@ -311,10 +364,10 @@ def _c_names(ctx, params, cons, out, cands, rule) -> None:
         + NUMERIC_MARGIN
     cur = scale * float(ctx.w0[q].sum())
     if cur >= need:
-        cons.append((f"qualifying investments >= {need:.6g} of Assets", scale * cp.sum(ctx.w[q]) >= need))
+        cons.append((f"qualifying investments >= {need:.6g} of Assets", ctx.rows(-scale * q, -need)))
     else:
         cons.append((f"qualifying investments below {need:.6g} today ({cur:.6g}): may not fall further",
-                     scale * cp.sum(ctx.w[q]) >= cur))
+                     ctx.rows(-scale * q, -cur)))
         _no_increase(ctx, np.flatnonzero(~q), "no acquisition of non-qualifying investments during a departure", cons)
 
 
@@ -336,15 +389,17 @@ def _c_liquidity(ctx, params, cons, out, cands, rule) -> None:
             ill[j] = g == "illiquid"
         elif np.isnan(adv[j]) or adv[j] <= 0 or ctx.w0[j] > full_cap[j]:
             ill[j] = True
-    capped = np.flatnonzero(~ill & given.isna().to_numpy())
+    no_adv = np.isnan(adv) & given.isna().to_numpy() if ctx.skip_missing else np.zeros(ctx.n, dtype=bool)
+    ill &= ~no_adv
+    capped = np.flatnonzero(~ill & given.isna().to_numpy() & ~no_adv)
     if len(capped):
         cons.append((f"positions stay sellable within {window - float(buf.get('days', 0.0)):g} days at "
-                     f"{rate:.0%} of ADV", ctx.w[capped] <= np.maximum(safe_cap[capped] - NUMERIC_MARGIN, 0.0)))
+                     f"{rate:.0%} of ADV", ctx.rows(ctx.sel(capped), np.maximum(safe_cap[capped] - NUMERIC_MARGIN, 0.0))))
     idx = np.flatnonzero(ill)
     _no_increase(ctx, idx, "no acquisition of illiquid (or unclassifiable) investments", cons)
     cap = _cap(params["illiquid_max"], buf.get("illiquid", 0.0))
     if len(idx) and float(ctx.w0[idx].sum()) <= cap:
-        cons.append((f"illiquid investments <= {cap:.6g} of net assets", cp.sum(ctx.w[idx]) <= cap))
+        cons.append((f"illiquid investments <= {cap:.6g} of net assets", ctx.rows(ctx.dot(idx, 1.0), cap)))
 
 
 def _voting_caps(ctx: _Ctx, mask: np.ndarray, limit: float, buffer: float, what: str, cons) -> None:
@@ -358,11 +413,11 @@ def _voting_caps(ctx: _Ctx, mask: np.ndarray, limit: float, buffer: float, what:
         idx = np.flatnonzero(G[gi])
         d = denom.get(issuer, float("nan"))
         if np.isnan(d):
-            _no_increase(ctx, idx, f"{issuer}: voting securities outstanding unknown, no increase", cons)
+            _no_increase_missing(ctx, idx, f"{issuer}: voting securities outstanding unknown, no increase", cons)
             continue
         cur = float((ctx.w0[idx] * ctx.units_per_w[idx]).sum()) / d
         if cur <= cap:
-            cons.append((f"{issuer}: {what} <= {cap:.6g}", ctx.units_per_w[idx] @ ctx.w[idx] <= cap * d))
+            cons.append((f"{issuer}: {what} <= {cap:.6g}", ctx.rows(ctx.dot(idx, ctx.units_per_w[idx]), cap * d)))
         else:
             _no_increase(ctx, idx, f"{issuer}: {what} above cap today, no increase", cons)
 
@@ -397,9 +452,10 @@ def _c_12d3_equity(ctx, params, cons, out, cands, rule) -> None:
     for j in np.flatnonzero(ctx.mask(s["is_securities_related"] & s["asset_type"].eq("equity"))):
         out_j = s["shares_outstanding"].iloc[j]
         if pd.isna(out_j):
-            _no_increase(ctx, np.array([j]), f"{s.index[j]}: class outstanding unknown, no increase", cons)
+            _no_increase_missing(ctx, np.array([j]), f"{s.index[j]}: class outstanding unknown, no increase", cons)
         elif ctx.w0[j] * ctx.units_per_w[j] <= cap * out_j:
-            cons.append((f"{s.index[j]}: <= {cap:.6g} of the class", ctx.units_per_w[j] * ctx.w[j] <= cap * out_j))
+            cons.append((f"{s.index[j]}: <= {cap:.6g} of the class",
+                         ctx.rows(ctx.dot([j], ctx.units_per_w[j]), cap * out_j)))
         else:
             _no_increase(ctx, np.array([j]), f"{s.index[j]}: above cap today, no increase", cons)
 
@@ -413,11 +469,11 @@ def _c_12d3_debt(ctx, params, cons, out, cands, rule) -> None:
         idx = np.flatnonzero(G[gi])
         o = s["shares_outstanding"].iloc[idx].dropna()
         if not len(o):
-            _no_increase(ctx, idx, f"{issuer}: debt outstanding unknown, no increase", cons)
+            _no_increase_missing(ctx, idx, f"{issuer}: debt outstanding unknown, no increase", cons)
             continue
         d = float(o.max())
         if float((ctx.w0[idx] * ctx.units_per_w[idx]).sum()) <= cap * d:
-            cons.append((f"{issuer}: <= {cap:.6g} of its debt", ctx.units_per_w[idx] @ ctx.w[idx] <= cap * d))
+            cons.append((f"{issuer}: <= {cap:.6g} of its debt", ctx.rows(ctx.dot(idx, ctx.units_per_w[idx]), cap * d)))
         else:
             _no_increase(ctx, idx, f"{issuer}: above cap today, no increase", cons)
 
@@ -436,14 +492,14 @@ def _c_18f4(ctx, params, cons, out, cands, rule) -> None:
         return
     notional = s["notional_per_unit_usd"].to_numpy(float)
     unknown = d & np.isnan(notional)
-    _no_increase(ctx, np.flatnonzero(unknown), "derivatives with unknown notional: no increase", cons)
+    _no_increase_missing(ctx, np.flatnonzero(unknown), "derivatives with unknown notional: no increase", cons)
     known = np.flatnonzero(d & ~np.isnan(notional))
     if len(known):
         coef = np.zeros(ctx.n)
         coef[known] = notional[known] * ctx.units_per_w[known] / ctx.nav
         cap = _cap(params["exposure_max"], params.get("compile_buffer", {}).get("exposure", 0.0))
         if float(coef @ ctx.w0) <= cap:
-            cons.append((f"derivatives exposure <= {cap:.6g} of net assets", coef @ ctx.w <= cap))
+            cons.append((f"derivatives exposure <= {cap:.6g} of net assets", ctx.rows(coef, cap)))
         else:
             _no_increase(ctx, known, "derivatives exposure above cap today: no increase", cons)
 
@@ -464,7 +520,7 @@ def _c_large_40(ctx, params, cons, out, cands, rule) -> None:
     small = [gi for gi in range(len(names)) if gi not in set(large)]
     out.large_bucket[rule.rule_id] = sorted(names[gi] for gi in large)
     if small:
-        cons.append((f"issuers outside the 5/40 set <= {thr:.6g} of net assets", G[small] @ ctx.w <= thr))
+        cons.append((f"issuers outside the 5/40 set <= {thr:.6g} of net assets", ctx.rows(G[small], thr)))
     if large:
         cap = _cap(params["large_sum_max"], params.get("compile_buffer", {}).get("large_sum", 0.0))
         _group_caps(ctx, ["issuers above 5%"], G[large].sum(axis=0)[None, :], 1.0, cap, "5/40 sum", cons)

@@ -149,21 +149,19 @@ def issuer_voting_fraction(pos: pd.DataFrame) -> pd.Series:
     otherwise the held voting class's ``shares_outstanding`` (single voting class assumed; several held voting
     classes without ``issuer_voting_securities`` make it unknown).
     """
-    out: dict[str, float] = {}
-    for issuer, g in pos.groupby("issuer_id", sort=True):
-        v = g[g["is_voting"] & (g["shares"] > 0)]
-        if v.empty:
-            out[issuer] = 0.0
-            continue
-        held = float(v["shares"].sum())
-        total = v["issuer_voting_securities"].dropna()
-        if len(total):
-            out[issuer] = held / float(total.max())
-        elif len(v) == 1 and not _is_missing(v["shares_outstanding"].iloc[0]):
-            out[issuer] = held / float(v["shares_outstanding"].iloc[0])
-        else:
-            out[issuer] = float("nan")
-    return pd.Series(out, dtype=float)
+    issuers = pd.Index(sorted(pos["issuer_id"].unique()), name="issuer_id")
+    v = pos[pos["is_voting"].astype(bool) & (pos["shares"] > 0)]
+    out = pd.Series(0.0, index=issuers, dtype=float)
+    if v.empty:
+        return out.rename(None)
+    g = v.groupby("issuer_id", sort=True)
+    held = g["shares"].sum().astype(float)
+    total = pd.to_numeric(v["issuer_voting_securities"], errors="coerce").groupby(v["issuer_id"]).max()
+    single = pd.to_numeric(v["shares_outstanding"], errors="coerce").groupby(v["issuer_id"]).first()
+    single = single.where(g.size() == 1)  # one held voting class: its outstanding units are the issuer's
+    frac = (held / total).where(total.notna(), held / single)
+    out.loc[frac.index] = frac.to_numpy(float)
+    return out.rename(None)
 
 
 

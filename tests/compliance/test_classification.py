@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -273,3 +274,23 @@ def test_passive_breach_reclassified_active_and_overdue_flag(tmp_path):
     book.save(path)
     again = BreachBook.load(path)
     assert again.to_dict() == book.to_dict()
+
+
+def test_issuer_voting_fraction_classes_and_unknowns():
+    """Numerator: units of the issuer's voting classes held; denominator: issuer_voting_securities when given, else
+    the single held class's outstanding units; two held voting classes without the issuer total: unknown."""
+    from compliance.rules import issuer_voting_fraction
+
+    pos = pd.DataFrame({
+        "issuer_id": ["A", "A", "B", "C", "C", "D", "E"],
+        "is_voting": [True, False, True, True, True, True, True],
+        "shares": [100.0, 500.0, 30.0, 10.0, 10.0, 0.0, 5.0],
+        "shares_outstanding": [1000.0, 10.0, 300.0, 100.0, 100.0, 50.0, np.nan],
+        "issuer_voting_securities": [np.nan, np.nan, 600.0, np.nan, np.nan, np.nan, np.nan],
+    }, index=["A1", "A2", "B1", "C1", "C2", "D1", "E1"])
+    v = issuer_voting_fraction(pos)
+    assert list(v.index) == ["A", "B", "C", "D", "E"]
+    assert v["A"] == pytest.approx(0.1)  # the non-voting class is not counted
+    assert v["B"] == pytest.approx(0.05)  # issuer total beats the class's own outstanding
+    assert np.isnan(v["C"]) and np.isnan(v["E"])
+    assert v["D"] == 0.0  # nothing held

@@ -117,3 +117,39 @@ def test_compile_from_a_passive_discrepancy_forbids_worsening_it():
     r = check_book(after, RULES, before).by_id()["ica_5b1_diversification"]
     assert r.status == "pass" or r.breach_class == "passive"
     assert not any(x.violation for x in check_book(after, RULES, before).results)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_missing_data_skip_enforces_what_is_known_and_reports_the_rest(seed):
+    """Half the equities lose shares outstanding and ADV. Worst case (trading): they may not be increased. Skip
+    (research): they may be bought, but every rule whose data exist still holds on the solution (no breach), and
+    the rules that need the missing data are 'not_evaluable', never silently 'pass'."""
+    sec, prices, w0 = random_universe(seed)
+    gone = sec["security_id"].isin([f"EQ{i:02d}" for i in range(1, 24, 2)])
+    sec = sec.assign(shares_outstanding=sec["shares_outstanding"].where(~gone),
+                     adv_shares=sec["adv_shares"].where(~gone))
+    nav = 5e8
+    before = book_from_weights(sec, prices, w0, nav, date(2024, 3, 28))
+    mu = np.where(gone, 0.3, 0.0)  # the model wants exactly the securities whose data are missing
+    out = {}
+    for mode in ("worst_case", "skip"):
+        w = cp.Variable(len(sec))
+        compiled = compile_rules(w, sec, w0, nav, RULES, prices=prices, missing_data=mode)
+        prob = cp.Problem(cp.Maximize(mu @ w - cp.sum_squares(w)), [w >= 0, cp.sum(w) <= 1] + compiled.as_list())
+        prob.solve(solver="CLARABEL")
+        assert prob.status == "optimal", mode
+        out[mode] = np.asarray(w.value)
+        after = book_from_weights(sec, prices, w.value, nav, AS_OF)
+        res = check_book(after, RULES, before).by_id()
+        assert not [r for r in res.values() if r.status == "breach"], mode
+        if mode == "skip":
+            assert res["ica_5b1_diversification"].status == "not_evaluable"
+            assert res["rule_22e4_illiquid"].status == "not_evaluable"
+            # the 5%-of-assets limb and the industry cap still bind on the securities without data
+            assert max(d["pct_assets"] for d in res["irc_851b3Bi_single_issuer"].details) <= 0.25
+            assert res["industry_concentration"].value <= 0.25
+    g = gone.to_numpy()
+    assert np.all(out["worst_case"][g] <= w0[g] + 1e-6)  # no increase where data are missing
+    assert out["skip"][g].sum() > w0[g].sum() + 0.05  # skip lets the model buy them
+    with pytest.raises(ValueError, match="missing_data"):
+        compile_rules(cp.Variable(len(sec)), sec, w0, nav, RULES, prices=prices, missing_data="ignore")
