@@ -34,6 +34,8 @@ from .signals import ExpectedReturns
 from .universe import Universe, load_universe
 
 TRADING_DAYS = 252
+#: name of the ablation in ``alternatives``: the same policy with the CAPM prior instead of the forecasts
+PRIOR_ONLY = "policy_prior_only"
 DEFAULT_YEARS = 3
 
 
@@ -53,11 +55,13 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
     prev_value = float(nav_usd)
     rows, weights, statuses, checks = [], {}, [], []
     hard = soft = 0
+    not_evaluable: dict[str, int] = {}
     for i, d in enumerate(days):
         p = px_all.loc[d].reindex(ids)
         r_f = float(rf.get(d, 0.0)) if rf is not None else 0.0
         cash *= 1 + r_f
         traded = cost = 0.0
+        shares_before, cash_before = shares.copy(), cash
         if i % rebalance_every == 0:
             p_prev = px_all.loc[px_all.index < d].iloc[-1].reindex(ids) if (px_all.index < d).any() else p
             v_prev = float((shares * p_prev.fillna(0)).sum()) + cash
@@ -85,9 +89,15 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
             if rules is not None:
                 master = universe.securities.join(universe.liquidity(d))
                 table = fund_rules.securities_table(master, p.fillna(p_prev).fillna(1.0))
-                value_now = float((shares * p.fillna(0)).sum()) + cash
-                res = fund_rules.check(rules, d.date(), table, shares, value_now, cash)
+                px = table.set_index("security_id")["price"].reindex(ids).to_numpy()
+                value_now = float((shares * px).sum()) + cash
+                value_before = float((shares_before * px).sum()) + cash_before
+                # the book before the day's trades, at today's prices: the checker's active/passive counterfactual
+                res = fund_rules.check(rules, d.date(), table, shares, value_now, cash,
+                                       previous=(shares_before, value_before, cash_before))
                 for rr in res.results:
+                    if rr.status == "not_evaluable":
+                        not_evaluable[rr.rule_id] = not_evaluable.get(rr.rule_id, 0) + 1
                     if rr.status == "breach" and rr.breach_class == "active":
                         if rr.violation:
                             hard += 1
@@ -103,7 +113,7 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
     w = pd.DataFrame(weights).T.fillna(0.0)
     w = w.div(w.sum(axis=1) + daily.loc[w.index, "cash_usd"], axis=0)
     return {"daily": daily, "weights": w, "decisions": pd.DataFrame(statuses), "checks": checks,
-            "active_breaches": hard, "internal_breaches": soft}
+            "active_breaches": hard, "internal_breaches": soft, "not_evaluable": not_evaluable}
 
 
 def metrics(daily: pd.DataFrame, bench: dict[str, pd.Series]) -> dict[str, float]:
@@ -128,16 +138,17 @@ def metrics(daily: pd.DataFrame, bench: dict[str, pd.Series]) -> dict[str, float
 def backtest(start: str | None = None, end: str | None = None, universe: str = "sector_etfs", *,
              home: str | Path = ".", nav_usd: float = 1e8, rebalance_every: int = 5,
              config: PolicyConfig | None = None, forecasts: pd.DataFrame | None = None, alternatives: bool = True,
-             report_dir: str | Path | None = None, warehouse=None, universe_obj: Universe | None = None
+             ablation: bool = True, report_dir: str | Path | None = None, warehouse=None, universe_obj: Universe | None = None
              ) -> dict[str, Any]:
     """Backtest ``universe`` from ``start`` (default: the first forecast date, else three years before ``end``) to
     ``end`` (default: the last price). Writes the report (plots + markdown) to ``report_dir`` (default
     ``<home>/portfolio/<universe>/backtest_<start>_<end>/``). Returns the JSON keys ``cagr``, ``volatility``,
     ``sharpe``, ``max_drawdown``, ``turnover_annual``, ``cost_annual``, ``active_breaches`` and more.
 
-    Default compliance mode is ``report``: the snapshot lacks the shares outstanding and volumes that the regulatory
-    rules need to allow acquisitions, so enforcing them would hold cash; the exact checker still runs on every
-    rebalance and its breaches are counted."""
+    Default compliance mode is ``evaluable``: every rule is compiled into the program where its data exist, and the
+    exact checker runs on every rebalance (breaches counted, not-evaluable rules reported). ``enforce`` would hold
+    cash with the snapshot, which lacks the shares outstanding and volumes the regulatory rules need to allow an
+    acquisition."""
     from ingest.warehouse import Warehouse
     from .reports import write_report
 
@@ -145,7 +156,7 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
     home = Path(home)
     wh = warehouse or Warehouse(home)
     uni = universe_obj or load_universe(universe, wh)
-    cfg = config or PolicyConfig(compliance="report")
+    cfg = config or PolicyConfig(compliance="evaluable")
     last = uni.prices.index.max()
     end_ts = pd.Timestamp(end) if end else last
     if start:
@@ -163,8 +174,10 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
     if etf is not None:
         spy_r = etf[etf["ticker"] == "SPY"].set_index("date")["adj_close_usd"].pct_change(fill_method=None)
     pol = Policy(uni, cfg, signals=ExpectedReturns(forecasts), ff_factors=ff, market_returns=spy_r)
+    t_policy = time.perf_counter()
     sim = simulate(pol, uni, start_ts, end_ts, nav_usd=nav_usd, rebalance_every=rebalance_every,
                    participation=cfg.participation, rf=rf, rules=pol.rules)
+    policy_s = round(time.perf_counter() - t_policy, 1)
     elig = pd.DataFrame({d: uni.eligible(d) for d in sim["daily"].index[:: max(rebalance_every, 1)]}).T
     elig = elig.reindex(sim["daily"].index).ffill()
     ew = uni.prices.pct_change(fill_method=None).reindex(sim["daily"].index).where(elig.astype(bool)).mean(axis=1)
@@ -177,20 +190,30 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
     out.update(metrics(sim["daily"], bench))
     out["active_breaches"] = sim["active_breaches"]
     out["internal_breaches"] = sim["internal_breaches"]
+    #: rule -> number of rebalance days on which the exact checker could not evaluate it (missing data)
+    out["not_evaluable_rules"] = dict(sorted(sim["not_evaluable"].items()))
     dec = sim["decisions"]
     out["decisions"] = {"n": int(len(dec)), "status_counts": dec["status"].value_counts().to_dict(),
                         "median_solve_ms": float(dec["solve_ms"].median()),
                         "signal_sources": dec["signal"].value_counts().to_dict()}
     alts: dict[str, Any] = {}
     alt_daily = {}
+    others = []
+    if ablation and pol.signals.forecasts is not None:
+        # the same program, costs and limits with the CAPM prior alone: what the forecasts add
+        others.append((PRIOR_ONLY, Policy(uni, cfg, signals=ExpectedReturns(None), ff_factors=ff,
+                                          market_returns=spy_r), rebalance_every))
     if alternatives:
-        for m in ALLOCATORS:
-            s = simulate(AlternativePolicy(uni, m, cash_buffer=cfg.cash_buffer), uni, start_ts, end_ts,
-                         nav_usd=nav_usd, rebalance_every=21, participation=cfg.participation, rf=rf)
-            alts[m] = metrics(s["daily"], bench)
-            alt_daily[m] = s["daily"]
+        others += [(m, AlternativePolicy(uni, m, cash_buffer=cfg.cash_buffer), 21) for m in ALLOCATORS]
+    for name, policy, every in others:
+        t0 = time.perf_counter()
+        s = simulate(policy, uni, start_ts, end_ts, nav_usd=nav_usd, rebalance_every=every,
+                     participation=cfg.participation, rf=rf)
+        alts[name] = {**metrics(s["daily"], bench), "runtime_s": round(time.perf_counter() - t0, 1)}
+        alt_daily[name] = s["daily"]
     out["alternatives"] = alts
     out["notes"] = list(uni.notes)
+    out["policy_runtime_s"] = policy_s
     out["runtime_s"] = round(time.perf_counter() - t_start, 1)
     rdir = Path(report_dir) if report_dir else home / "portfolio" / uni.name / f"backtest_{out['start']}_{out['end']}"
     out["report"] = str(write_report(rdir, out, sim, uni, bench, alt_daily))

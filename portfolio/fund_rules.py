@@ -2,8 +2,8 @@
 
 The compliance compiler (:func:`compliance.compile.compile_rules`) returns cvxpy constraints whose constants depend
 on the day (large bucket, passive excess, "no increase" rows). To keep the optimizer's program compiled once per
-universe, each compiled constraint is read back as linear rows ``a' w <= b`` (its affine expression's Jacobian and
-constant) and loaded into the program's Parameters: single-security rows become per-security upper bounds, the
+universe, each compiled constraint is read back as linear rows ``a' w <= b`` (the rows the compiler states them with) and
+loaded into the program's Parameters: single-security rows become per-security upper bounds, the
 others fill a fixed-capacity row block. Regulatory and prospectus rows go to the hard block; internal rules
 (``relaxable``) to the relaxable block. The internal turnover rule (a norm, not linear) is not read back: its cap is
 applied by the optimizer's own turnover limit (the smaller of the two).
@@ -69,29 +69,26 @@ def securities_table(master: pd.DataFrame, prices: pd.Series) -> pd.DataFrame:
     })
 
 
-def linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_usd: float) -> LinearRows:
+def linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_usd: float,
+                missing_data: str = "worst_case") -> LinearRows:
+    """``missing_data``: ``worst_case`` (trading) or ``skip`` (research: see :func:`compliance.compile.compile_rules`)."""
     n = len(securities)
     wv = cp.Variable(n)
-    compiled = compile_rules(wv, securities, w0, nav_usd, rules)
+    compiled = compile_rules(wv, securities, w0, nav_usd, rules, missing_data=missing_data)
     ub = {True: np.full(n, np.inf), False: np.full(n, np.inf)}
     rows: dict[bool, list[tuple[np.ndarray, float]]] = {True: [], False: []}
     turnover_cap = None
     used: set[str] = set()
-    wv.value = np.zeros(n)
     for tc in compiled.constraints:
         used.add(tc.rule_id)
         if tc.rule_id == TURNOVER_RULE:
             turnover_cap = float(rules.get(TURNOVER_RULE).params["turnover_max"])
             continue
-        expr = tc.constraint.expr
-        if not expr.is_affine():
-            raise ValueError(f"compiled constraint of {tc.rule_id} is not linear: {tc.description}")
-        grad = expr.grad[wv]
-        a = np.zeros((expr.size, n)) if grad is None else np.asarray(
-            grad.toarray() if hasattr(grad, "toarray") else grad).T.reshape(expr.size, n)
-        b = -np.asarray(expr.value, float).reshape(-1)
+        if tc.a is None:
+            raise ValueError(f"compiled constraint of {tc.rule_id} has no linear rows: {tc.description}")
+        a, b = tc.a, tc.b
         hard = not tc.relaxable
-        for r in range(expr.size):
+        for r in range(len(b)):
             nz = np.flatnonzero(np.abs(a[r]) > 1e-15)
             if len(nz) == 1 and a[r, nz[0]] > 0:
                 j = nz[0]

@@ -50,6 +50,9 @@ SOLVERS = ("CLARABEL", "ECOS", "SCS")
 RELAX_ORDER = ("turnover", "participation", "compliance_internal", "position_cap", "min_invested")
 BIG = 1e3
 MIN_INVESTED_STEP = 0.05
+COMPLIANCE_MODES = ("enforce", "evaluable", "report", "off")
+#: modes whose program carries the compiled fund rules
+COMPILED_MODES = ("enforce", "evaluable")
 
 
 @dataclass
@@ -61,7 +64,9 @@ class PolicyConfig:
     position_cap: float = 0.09  # internal, below the prospectus 10% issuer limit
     turnover_cap: float = 0.20  # one-way, per rebalance
     participation: float = 0.10  # of ADV per day
-    compliance: str = "enforce"  # enforce | report | off
+    #: enforce: compiled rules with missing data as the worst case (trading); evaluable: compiled rules where their
+    #: data exist, the rest reported not_evaluable (research backtests); report: checker only; off: neither
+    compliance: str = "enforce"
     compliance_overrides: dict = field(default_factory=dict)
     rows_capacity: int = 16  # initial capacity of each compliance row block (grows on demand)
 
@@ -87,8 +92,9 @@ class Policy:
                  ff_factors: pd.DataFrame | None = None, market_returns: pd.Series | None = None) -> None:
         self.universe = universe
         self.config = config or PolicyConfig()
-        if self.config.compliance not in ("enforce", "report", "off"):
-            raise ValueError(f"compliance must be enforce, report or off, got {self.config.compliance!r}")
+        if self.config.compliance not in COMPLIANCE_MODES:
+            raise ValueError(f"compliance must be one of {', '.join(COMPLIANCE_MODES)}, got "
+                             f"{self.config.compliance!r}")
         self.signals = signals or ExpectedReturns()
         self.risk_model = risk_model or StatisticalRiskModel()
         self.ff_factors = ff_factors
@@ -97,7 +103,7 @@ class Policy:
             if self.config.compliance != "off" else None
         self.n = len(universe.identifiers)
         self.tcost, self.hcost = TransactionCost(), HoldingCost()
-        cap = self.config.rows_capacity if self.config.compliance == "enforce" else 0
+        cap = self.config.rows_capacity if self.config.compliance in COMPILED_MODES else 0
         self._build(cap, cap)
         self._solve_hook: Callable[[str], None] | None = None  # tests: simulate solver failures
         self.last_day: dict[str, Any] = {}
@@ -184,11 +190,12 @@ class Policy:
         ub_int = np.full(self.n, BIG)
         rows = None
         last = hist.iloc[-1] if len(hist) else pd.Series(np.nan, index=u.index)
-        if self.config.compliance == "enforce":
+        if self.config.compliance in COMPILED_MODES:
             master = u.securities.join(liq)
             prices = last.reindex(u.index).where(lambda s: s > 0)
             table = fund_rules.securities_table(master, prices.fillna(1.0))
-            rows = fund_rules.linear_rows(self.rules, table, w0v, nav_usd)
+            rows = fund_rules.linear_rows(self.rules, table, w0v, nav_usd,
+                                          "skip" if self.config.compliance == "evaluable" else "worst_case")
             ub_hard = np.minimum(ub_hard, np.clip(rows.ub_hard, 0, BIG))
             ub_int = np.clip(rows.ub_internal, 0, BIG)
             if rows.turnover_cap is not None:

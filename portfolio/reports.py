@@ -69,15 +69,23 @@ def write_report(dest: Path, result: dict[str, Any], sim: dict[str, Any], univer
         lines = [f"# Backtest: {result['universe']} {result['start']} to {result['end']}", "",
                  f"Rebalance every {result['rebalance_every_days']} trading days; compliance mode "
                  f"`{result['compliance_mode']}`; runtime {result.get('runtime_s', 'n/a')} s.", "",
-                 "| metric | policy | " + " | ".join(result["alternatives"]) + " |",
+                 "| " + " | ".join(["metric", "policy", *result["alternatives"]]) + " |",
                  "|---|---|" + "---|" * len(result["alternatives"])]
         for m in METRIC_ROWS:
             lines.append(f"| {m} | {_fmt(result.get(m))} | "
                          + " | ".join(_fmt(a.get(m)) for a in result["alternatives"].values()) + " |")
         lines += ["", f"Active breaches of regulatory/prospectus rules (exact checker, rebalance days): "
                       f"**{result['active_breaches']}**; internal-limit breaches: {result['internal_breaches']}.", "",
+                  "Rules the exact checker could not evaluate (missing data; rebalance days): "
+                  + (", ".join(f"`{k}` {v}" for k, v in result.get("not_evaluable_rules", {}).items()) or "none")
+                  + ". In compliance mode `evaluable` the program enforces every rule where its data exist and "
+                    "these rules only where they can be computed; `enforce` (the daily run's default) would block "
+                    "the acquisitions they cannot clear.", "",
                   "Decisions: `" + json.dumps(result["decisions"], default=str) + "`", "", "## Caveats", ""]
         lines += [f"- {n}" for n in result["notes"]]
+        if "policy_prior_only" in result["alternatives"]:
+            lines += ["- `policy_prior_only`: the same program, costs, limits and rebalance days with the CAPM prior "
+                      "in place of the forecasts: the difference from `policy` is what the forecasts added."]
         lines += ["- Alternatives (riskfolio-lib) rebalance every 21 trading days on securities with a complete "
                   "252-day history, long-only, same simulator and cost model.", "",
                   "![equity](equity_curve.png)", "![drawdown](drawdown.png)", "![weights](weights.png)",
