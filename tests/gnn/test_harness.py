@@ -174,3 +174,35 @@ def test_ddp_two_ranks_match_single_process(frames, ds, tmp_path):
         assert torch.equal(r0["state"][k], r1["state"][k]), k  # ranks stay in sync
         assert torch.allclose(r0["state"][k], v, atol=1e-4), k  # and equal the full-batch single process
     assert np.allclose(r0["train"], hist["train"], rtol=1e-4)
+
+
+def test_point_in_time_history_trains_per_block_and_reuses_models(ds, tmp_path):
+    from gnn.predict import history
+
+    rows = history(tmp_path, first="2015Q1", last="2016Q2", step=4, config=SMALL, dataset=ds)
+    assert [r["quarter"] for r in rows] == ["2015Q1", "2015Q2", "2015Q3", "2015Q4", "2016Q1", "2016Q2"]
+    # one model per block of four quarters, named by the block's first quarter
+    assert {r["model_id"].split("-")[1] for r in rows[:4]} == {"2015Q1"}
+    assert {r["model_id"].split("-")[1] for r in rows[4:]} == {"2016Q1"}
+    assert all(r["trained"] for r in rows)
+    for r in rows:
+        stored = json.loads((tmp_path / "models" / r["model_id"] / "metrics.json").read_text())
+        origin = r["model_id"].split("-")[1]
+        last_train = stored["train_quarters"][1]
+        # trained only on snapshots whose outcomes were public at the block's start, never on the forecast quarter
+        assert pd.Period(last_train, "Q") < pd.Period(origin, "Q") <= pd.Period(r["quarter"], "Q")
+        assert pd.Timestamp(ds.known_date[ds.index_of(last_train)]) <= pd.Timestamp(ds.as_of[ds.index_of(origin)])
+        frame = pd.read_parquet(r["path"])
+        assert (frame["quarter"] == r["quarter"]).all() and (frame["model_id"] == r["model_id"]).all()
+        assert str(frame["as_of_date"].iloc[0].date()) == r["as_of_date"]
+    # the second block's model saw more data than the first one
+    m = [json.loads((tmp_path / "models" / rows[k]["model_id"] / "metrics.json").read_text())["n_train_snapshots"]
+         for k in (0, 4)]
+    assert m[1] > m[0]
+    # a re-run reuses the registry's models and rewrites identical forecasts
+    before = pd.read_parquet(rows[5]["path"])
+    again = history(tmp_path, first="2015Q1", last="2016Q2", step=4, config=SMALL, dataset=ds)
+    assert not any(r["trained"] for r in again)
+    pd.testing.assert_frame_equal(before, pd.read_parquet(rows[5]["path"]))
+    with pytest.raises(ValueError, match="step"):
+        history(tmp_path, first="2015Q1", step=0, config=SMALL, dataset=ds)
