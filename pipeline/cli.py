@@ -317,15 +317,45 @@ def forecast_evaluate(
 def forecast_predict(
     quarter: Optional[str] = typer.Option(None, "--quarter"),
     model: Optional[str] = typer.Option(None, "--model", help="model id (default: latest)"),
+    since: Optional[str] = typer.Option(None, "--from", help="point-in-time history: forecast every quarter from "
+                                        "this one to --quarter (default: the latest), retraining every --step"),
+    step: int = typer.Option(4, "--step", help="with --from: quarters per retraining block"),
+    quick: bool = typer.Option(False, "--quick", help="with --from: small configuration (CI)"),
+    seeds: Optional[int] = typer.Option(None, "--seeds", help="with --from: neural-model seeds"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Per-industry return quantiles for the next period (what the allocator consumes)."""
-    from gnn.predict import predict
+    """Per-industry return quantiles for the next period (what the allocator consumes); with --from, the
+    point-in-time history of them (each block forecast by a model trained on what was public at its start)."""
+    from gnn.predict import history, predict
 
     from .forecasting import open_graph_inputs
 
     settings = get_settings()
     supplies, metrics = open_graph_inputs(settings)
+    if since is not None:
+        if model is not None:
+            _fail(ValueError("--model and --from exclude each other: --from trains one model per block"))
+        cfg = _forecast_config(quick, seeds).gnn
+        cfg.device = settings.resolved_device()
+        with _progress() as bar:
+            task = bar.add_task("forecast history", total=None)
+            try:
+                rows = history(settings.home, first=since, last=quarter, step=step, config=cfg, supplies=supplies,
+                               graph_metrics=metrics, progress=lambda msg: bar.update(task, description=msg))
+            except (FileNotFoundError, KeyError, ValueError) as exc:
+                _fail(exc)
+        if fmt == "json":
+            out.print_json(json.dumps(rows, default=str))
+            return
+        t = Table(title=f"point-in-time forecasts {rows[0]['quarter']}..{rows[-1]['quarter']}")
+        for col in ("quarter", "as_of_date", "model_id", "industries", "trained"):
+            t.add_column(col)
+        for r in rows:
+            t.add_row(r["quarter"], r["as_of_date"], r["model_id"], str(r["n_industries"]),
+                      "yes" if r["trained"] else "reused")
+        out.print(t)
+        out.print(f"written to {settings.home / 'forecasts'}")
+        return
     try:
         frame, path = predict(settings.home, quarter=quarter, model_id=model, supplies=supplies,
                               graph_metrics=metrics)
@@ -346,7 +376,9 @@ def rebalance(
     holdings: Optional[str] = typer.Option(None, "--holdings", help="CSV identifier,quantity (+ CASH_USD row)"),
     security_data: Optional[str] = typer.Option(None, "--security-data",
                                                 help="CSV identifier,shares_outstanding,adv_shares (licensed data)"),
-    compliance_mode: str = typer.Option("enforce", "--compliance", help="enforce | report | off"),
+    compliance_mode: str = typer.Option("enforce", "--compliance",
+                                        help="enforce (trading: missing data blocks acquisitions) | evaluable "
+                                             "(research: rules enforced where their data exist) | report | off"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Daily target weights, whole-share orders and the holdings disclosure file for one date."""
@@ -380,33 +412,31 @@ def backtest(
     end: Optional[str] = typer.Option(None, "--end"),
     universe: str = typer.Option("sector_etfs", "--universe"),
     every: int = typer.Option(5, "--every", help="rebalance every N trading days"),
+    compliance_mode: str = typer.Option("evaluable", "--compliance",
+                                        help="evaluable (default: every rule enforced where its data exist) | "
+                                             "enforce | report | off"),
     no_alternatives: bool = typer.Option(False, "--no-alternatives", help="skip the riskfolio allocators"),
+    no_ablation: bool = typer.Option(False, "--no-ablation", help="skip the same policy on the CAPM prior alone"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Daily simulation with the same policy and costs as the daily run; report with plots."""
-    from portfolio.backtest import backtest as run_backtest
-
-    from .daily import load_forecasts
+    """Daily simulation with the same policy and costs as the daily run, from the first point-in-time forecast
+    (`econgraph forecast predict --from Q`) to the latest price; report with plots."""
+    from .daily import DailyError, backtest as run_backtest, backtest_table
 
     settings = get_settings()
-    from ingest.warehouse import Warehouse
-
-    wh = Warehouse(settings.home)
     with console.status(f"backtesting {universe}"):
         try:
-            res = run_backtest(start, end, universe, home=settings.home, rebalance_every=every,
-                               forecasts=load_forecasts(settings, wh), alternatives=not no_alternatives, warehouse=wh)
-        except (IngestError, ValueError) as exc:
+            res = run_backtest(settings, start, end, universe, every, compliance_mode,
+                               alternatives=not no_alternatives, ablation=not no_ablation)
+        except (DailyError, IngestError, ValueError) as exc:
             _fail(exc)
     if fmt == "json":
         out.print_json(json.dumps(res, default=str))
         return
-    t = Table(title=f"backtest {universe} {res.get('start')}..{res.get('end')}")
-    for col in ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual", "active_breaches"):
-        t.add_column(col)
-    t.add_row(*[f"{res[k]:.4f}" if isinstance(res[k], float) else str(res[k]) for k in
-                ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual", "active_breaches")])
-    out.print(t)
+    out.print(backtest_table(res))
+    out.print(f"regulatory/prospectus active breaches: {res['active_breaches']}; internal: {res['internal_breaches']}; "
+              f"not evaluable (rule: rebalance days): {res.get('not_evaluable_rules') or 'none'}")
+    out.print(f"decisions: {res['decisions']['status_counts']}; signal: {res['decisions']['signal_sources']}")
     out.print(f"report: {res.get('report')}")
 
 

@@ -91,6 +91,39 @@ def rebalance(settings: Settings, date: str, universe: str = "sp500", nav_usd: f
     return summary
 
 
+BACKTEST_COLUMNS = ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual")
+
+
+def backtest(settings: Settings, start: str | None = None, end: str | None = None, universe: str = "sector_etfs",
+             every: int = 5, compliance_mode: str = "evaluable", alternatives: bool = True,
+             ablation: bool = True) -> dict[str, Any]:
+    """The backtest the CLI and ``econgraph run`` call: every point-in-time forecast under ``<home>/forecasts``
+    (the first one sets the default start), the daily run's policy and cost model, report under the home."""
+    from portfolio.backtest import backtest as run_backtest
+    from portfolio.optimizer import PolicyConfig
+
+    wh = Warehouse(settings.home)
+    if not wh.has("market"):
+        raise DailyError("the warehouse has no market data: run `econgraph ingest --source market` first")
+    return run_backtest(start, end, universe, home=settings.home, rebalance_every=every,
+                        config=PolicyConfig(compliance=compliance_mode), forecasts=load_forecasts(settings, wh),
+                        alternatives=alternatives, ablation=ablation, warehouse=wh)
+
+
+def backtest_table(res: dict[str, Any]):
+    """A rich table: the policy, the forecast ablation and the alternative allocators side by side."""
+    from rich.table import Table
+
+    t = Table(title=f"backtest {res.get('universe')} {res.get('start')}..{res.get('end')} (rebalance every "
+                    f"{res.get('rebalance_every_days')} days, compliance {res.get('compliance_mode')})")
+    t.add_column("allocator")
+    for col in BACKTEST_COLUMNS:
+        t.add_column(col, justify="right")
+    for name, row in [("policy", res), *res.get("alternatives", {}).items()]:
+        t.add_row(name, *[f"{row[c]:.4f}" if isinstance(row.get(c), float) else "n/a" for c in BACKTEST_COLUMNS])
+    return t
+
+
 def _published_book(settings: Settings, date: str, universe: str) -> tuple[pd.DataFrame, float, float]:
     d = portfolio_dir(settings, universe, date)
     disc = d / "holdings_disclosure.csv"

@@ -49,9 +49,12 @@ def run_build(settings: Settings, quarters: str | None = None, console: Console 
 def run_all(settings: Settings, console: Console | None = None) -> dict:
     """The main job end to end on the configured store (embedded by default):
 
-    ingest -> score tasks (embedding rater + consensus band) -> build every quarter -> forecast (a small CPU configuration: train, then predict the next quarter) ->
-    daily rebalance of the default universe on the first trading day after the forecast -> audited compliance check
-    and report. Each step prints what it did; the summary is returned.
+    ingest -> score tasks (embedding rater + consensus band) -> build every quarter -> forecast (a small CPU
+    configuration: point-in-time forecasts of every quarter from the evaluation's first test quarter, one model per
+    year trained on what was public then, the latest quarter by a model trained as of it) -> daily rebalance of the
+    default universe on the first trading day after the latest forecast -> audited compliance check and report ->
+    a monthly-rebalanced backtest of the ETF universe over every forecast, beside the same policy on the CAPM prior
+    alone. Each step prints what it did; the summary is returned.
     """
     import datetime as dt
 
@@ -79,8 +82,8 @@ def run_all(settings: Settings, console: Console | None = None) -> dict:
                           f"${value / 1e12:,.2f} trillion (OEWS {last['oews_period']})")
     summary["graph"] = last
 
-    from gnn.evaluate import ci_config
-    from gnn.predict import predict
+    from gnn.evaluate import EvalConfig, ci_config
+    from gnn.predict import history, predict
     from gnn.train import train
 
     from .forecasting import open_graph_inputs
@@ -88,13 +91,20 @@ def run_all(settings: Settings, console: Console | None = None) -> dict:
     supplies, metrics = open_graph_inputs(settings)
     cfg = ci_config().gnn
     cfg.device = settings.resolved_device()
-    with console.status("forecast: training the GNN ensemble (small CPU configuration)"):
-        entry = train(settings.home, config=cfg, supplies=supplies, graph_metrics=metrics)
-        frame, path = predict(settings.home, supplies=supplies, graph_metrics=metrics)
+    first = EvalConfig().first_test
+    with console.status(f"forecast: point-in-time GNN forecasts from {first} (small CPU configuration)") as st:
+        rows = history(settings.home, first=first, config=cfg, supplies=supplies, graph_metrics=metrics,
+                       progress=lambda msg: st.update(f"forecast: {msg}"))
+        latest = rows[-1]
+        if not latest["model_id"].startswith(f"gnn-{latest['quarter']}-"):  # the live quarter: its own model
+            train(settings.home, config=cfg, supplies=supplies, graph_metrics=metrics)
+            predict(settings.home, supplies=supplies, graph_metrics=metrics)
+    frame = pd.read_parquet(latest["path"])
     as_of = pd.Timestamp(frame["as_of_date"].iloc[0])
-    console.print(f"forecast: model {entry.get('model_id', '')}; {len(frame)} industries forecast for "
-                  f"{frame['quarter'].iloc[0]} as of {as_of.date()} -> {path}")
-    summary["forecast"] = {"quarter": str(frame["quarter"].iloc[0]), "path": str(path)}
+    console.print(f"forecast: {len(rows)} quarters {rows[0]['quarter']}..{latest['quarter']} with "
+                  f"{len({r['model_id'] for r in rows})} models; {len(frame)} industries forecast for "
+                  f"{latest['quarter']} as of {as_of.date()} by {frame['model_id'].iloc[0]} -> {latest['path']}")
+    summary["forecast"] = {"quarter": latest["quarter"], "path": latest["path"], "history": len(rows)}
 
     from .daily import compliance_dir, rebalance
 
@@ -124,6 +134,14 @@ def run_all(settings: Settings, console: Console | None = None) -> dict:
     files = service.report(dt.date.fromisoformat(day), compliance_dir(settings, "sp500"), out_dir)
     console.print(f"compliance report: {', '.join(str(p) for p in files.values())}")
     summary["rebalance"] = reb
+    from .daily import backtest, backtest_table
+
+    with console.status("backtest: sector_etfs, monthly rebalancing, every forecast"):
+        bt = backtest(settings, universe="sector_etfs", every=21, alternatives=False)
+    console.print(backtest_table(bt))
+    console.print(f"  backtest report (plots): {bt['report']}; `econgraph backtest` runs the weekly default with "
+                  f"the riskfolio allocators")
+    summary["backtest"] = {k: bt[k] for k in ("start", "end", "cagr", "sharpe", "max_drawdown", "report")}
     console.print("dashboard and API: run `.venv/bin/econgraph serve`, then open http://127.0.0.1:8000/dashboard/")
     console.print("sample query: curl -H \"X-API-Key: $KEY\" "
                   f"'http://127.0.0.1:8000/v1/industries/5415/impact?quarter={last['quarter']}'  "

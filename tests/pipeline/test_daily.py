@@ -73,3 +73,28 @@ def test_bad_inputs_give_clear_errors(home, tmp_path):
     assert r.exit_code == 2 and "NOPE" in r.output
     r = runner.invoke(app, ["compliance", "check", "--date", "2026-01-05", "--universe", "sector_etfs"])
     assert r.exit_code == 2 and "rebalance" in r.output
+
+
+def test_evaluable_mode_invests_under_the_rules_it_can_evaluate(home):
+    """Research mode: the program carries every compiled rule whose data exist; the SPDR funds' missing shares
+    outstanding leave the 12(d)(1) voting test not evaluable (reported, not enforced) and nothing is breached."""
+    s = _json(runner.invoke(app, ["rebalance", "--date", DATE, "--universe", "sector_etfs", "--compliance",
+                                  "evaluable", "--format", "json"]))
+    assert s["compliance"]["mode"] == "evaluable"
+    assert s["n_positions"] > 5 and s["cash_usd"] < 0.1 * s["nav_usd"]
+    assert s["compliance"]["violations"] == []
+    assert "ica_12d1Ai_fund_voting" in {r["rule_id"] for r in s["compliance"]["not_evaluable"]}
+    assert not [b for b in s["compliance"]["breaches"] if b["hardness"] == "hard"]
+
+
+def test_backtest_cli_json(home):
+    s = _json(runner.invoke(app, ["backtest", "--start", "2026-01-02", "--end", "2026-06-30", "--every", "21",
+                                  "--no-alternatives", "--format", "json"]))
+    for key in ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual", "active_breaches"):
+        assert key in s
+    assert s["compliance_mode"] == "evaluable" and s["universe"] == "sector_etfs"
+    assert s["active_breaches"] == 0
+    # no forecasts in this home: every decision is the flagged CAPM fallback, and there is nothing to ablate
+    assert s["decisions"]["signal_sources"] == {"prior_fallback": s["decisions"]["n"]}
+    assert s["alternatives"] == {}
+    assert set(s["not_evaluable_rules"]) >= {"ica_12d1Ai_fund_voting"}
