@@ -228,7 +228,7 @@ def build_quarter(inputs: BuildInputs, quarter: str | Quarter) -> QuarterBuild:
     A_q = flows.coefficients
     B_g = io_math.ghosh_allocation(flows.flows, go.reindex(codes))
     result = industry_impact(employs, static["performs"], static["task_scores"], go.reindex(codes), A=A_q,
-                             ghosh_B=B_g)
+                             ghosh_B=B_g, top_n=0)  # the graph stores industry figures; queries rank on demand
     imp = result.industries.reset_index()
     imp.insert(0, "quarter", q)
     imp["backcast"] = choice.backcast

@@ -267,7 +267,7 @@ def industry_impact(employs: pd.DataFrame, performs: pd.DataFrame, scores: pd.Da
         industries reported (every EMPLOYS industry must be in it).
     A : industry-by-industry direct requirements with the same codes, for ``e L``.
     ghosh_B : Ghosh allocation coefficients ``B_g`` with the same codes, for ``G e``.
-    top_n : occupations and tasks listed per industry.
+    top_n : occupations and tasks listed per industry (0: none, which saves the industry x task expansion).
     """
     if not isinstance(gross_output_usd_millions, pd.Series):
         raise ImpactInputError("gross_output_usd_millions must be a pandas Series indexed by bea_code")
@@ -319,13 +319,18 @@ def industry_impact(employs: pd.DataFrame, performs: pd.DataFrame, scores: pd.Da
     nat["automatable_share_of_gross_output"] = nat["automatable_wage_bill_usd"] / nat["gross_output_usd"].where(
         nat["gross_output_usd"] > 0)
 
-    top_occ = _top(rows[scored][["rater", "bea_code", "soc", "wage_bill_usd", "automatability", "scored_weight",
-                                 "automatable_wage_bill_usd"]], ["rater", "bea_code"],
-                   "automatable_wage_bill_usd", "soc", top_n)
-    task_rows = rows.loc[scored, ["rater", "bea_code", "soc", "wage_bill_usd"]].merge(shares, on=["rater", "soc"])
-    task_rows["automatable_wage_bill_usd"] = task_rows["wage_bill_usd"] * task_rows["share"]
-    task_sums = task_rows.groupby(["rater", "bea_code", "task_id"], as_index=False)["automatable_wage_bill_usd"].sum()
-    top_tasks = _top(task_sums, ["rater", "bea_code"], "automatable_wage_bill_usd", "task_id", top_n)
+    occ_cols = ["rater", "bea_code", "soc", "wage_bill_usd", "automatability", "scored_weight",
+                "automatable_wage_bill_usd"]
+    if top_n > 0:
+        top_occ = _top(rows[scored][occ_cols], ["rater", "bea_code"], "automatable_wage_bill_usd", "soc", top_n)
+        task_rows = rows.loc[scored, ["rater", "bea_code", "soc", "wage_bill_usd"]].merge(shares, on=["rater", "soc"])
+        task_rows["automatable_wage_bill_usd"] = task_rows["wage_bill_usd"] * task_rows["share"]
+        task_sums = task_rows.groupby(["rater", "bea_code", "task_id"], as_index=False)[
+            "automatable_wage_bill_usd"].sum()
+        top_tasks = _top(task_sums, ["rater", "bea_code"], "automatable_wage_bill_usd", "task_id", top_n)
+    else:  # the graph build stores only the industry figures: skip the (industry x task) expansion
+        top_occ = pd.DataFrame(columns=occ_cols[:2] + ["rank"] + occ_cols[2:])
+        top_tasks = pd.DataFrame(columns=["rater", "bea_code", "rank", "task_id", "automatable_wage_bill_usd"])
 
     return ImpactResult(industries=ind, national=nat, top_occupations=top_occ, top_tasks=top_tasks,
                         band=rater_band(ind))

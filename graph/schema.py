@@ -199,6 +199,20 @@ def _infer_kind(s: pd.Series) -> str | None:
     return None
 
 
+def _all_of(s: pd.Series, kind: str) -> bool:
+    """True when every non-null value of ``s`` is a ``kind`` ('string' or 'boolean'), decided in C (no Python loop);
+    False sends the caller to the per-value check that finds the offending row."""
+    dt = s.dtype
+    if kind == "string" and (isinstance(dt, pd.StringDtype) or (
+            isinstance(dt, pd.ArrowDtype) and str(dt.pyarrow_dtype) in ("string", "large_string"))):
+        return True
+    if kind == "boolean" and pd.api.types.is_bool_dtype(dt):
+        return True
+    if dt != object:
+        return False
+    return pd.api.types.infer_dtype(s, skipna=True) in (kind, "empty")
+
+
 def _is_null(v) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
@@ -232,14 +246,21 @@ def _cast(s: pd.Series, f: Field, problems: "_Problems") -> pd.Series:
             if inf.any():
                 problems.add(f"column {f.name!r}: {int(inf.sum())} infinite values (row {int(np.argmax(inf))})")
     elif f.dtype == "bool":
-        ok = pd.Series([_is_null(v) or isinstance(v, (bool, np.bool_)) for v in s.tolist()], dtype=bool)
+        if _all_of(s, "boolean"):
+            ok = pd.Series(True, index=s.index)
+        else:
+            ok = pd.Series([_is_null(v) or isinstance(v, (bool, np.bool_)) for v in s.tolist()], dtype=bool)
         bad = ~ok
         cast = s.where(ok, None).astype("boolean") if ok.all() else pd.Series(pd.NA, index=s.index,
                                                                                dtype="boolean")
     else:
-        ok = pd.Series([_is_null(v) or isinstance(v, str) for v in s.tolist()], dtype=bool)
+        if _all_of(s, "string"):
+            ok = pd.Series(True, index=s.index)
+            cast = s.astype("string")
+        else:
+            ok = pd.Series([_is_null(v) or isinstance(v, str) for v in s.tolist()], dtype=bool)
+            cast = s.where(ok, None).astype("string")
         bad = ~ok
-        cast = s.where(ok, None).astype("string")
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         problems.add(f"column {f.name!r}: {int(bad.sum())} values are not {f.dtype} "
@@ -409,13 +430,13 @@ class QuarterGraph:
         for table, column, known, what in checks:
             values = getattr(self, table)[column]
             values = values.astype("int64") if column == "task_id" else values
-            unknown = sorted(set(values) - known)
+            unknown = sorted(set(values.unique().tolist()) - known)  # unique first: no Python loop over rows
             if unknown:
                 n = int(values.isin(unknown).sum())
                 problems.add(f"table {table!r} column {column!r}: {n} rows point at {what}: "
                              f"{[_plain(u) for u in unknown[:5]]}{' ...' if len(unknown) > 5 else ''}")
         for table in ("supplies", "employs", "impact"):
-            other = sorted(set(getattr(self, table)["quarter"]) - {str(self.quarter)})
+            other = sorted(set(getattr(self, table)["quarter"].unique().tolist()) - {str(self.quarter)})
             if other:
                 problems.add(f"table {table!r} column 'quarter': rows for {other[:3]}, "
                              f"expected only {str(self.quarter)!r}")
@@ -463,7 +484,10 @@ class QuarterGraph:
         for spec in STATIC_TABLES:
             df = getattr(self, spec.name)
             h.update(json.dumps([spec.name, spec.dtypes(df)], sort_keys=True).encode())
-            h.update(df.to_csv(index=False, lineterminator="\n").encode())
+            lists = [f.name for f in spec.fields if f.dtype == "strlist"]
+            flat = df.assign(**{c: df[c].map(lambda v: "\x1f".join(v)) for c in lists}) if lists else df
+            # per-row hashes of the canonical values (C code; the CSV rendering took about 1 s per quarter)
+            h.update(pd.util.hash_pandas_object(flat, index=False).to_numpy().tobytes())
         return h.hexdigest()[:16]
 
     @classmethod
