@@ -92,6 +92,8 @@ def rebalance(settings: Settings, date: str, universe: str = "sp500", nav_usd: f
 
 
 BACKTEST_COLUMNS = ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual")
+BACKTEST_LABELS = {"cagr": "CAGR", "volatility": "vol", "sharpe": "Sharpe", "max_drawdown": "max DD",
+                   "turnover_annual": "turnover/yr", "cost_annual": "cost/yr"}
 
 
 def backtest(settings: Settings, start: str | None = None, end: str | None = None, universe: str = "sector_etfs",
@@ -116,9 +118,9 @@ def backtest_table(res: dict[str, Any]):
 
     t = Table(title=f"backtest {res.get('universe')} {res.get('start')}..{res.get('end')} (rebalance every "
                     f"{res.get('rebalance_every_days')} days, compliance {res.get('compliance_mode')})")
-    t.add_column("allocator")
+    t.add_column("allocator", no_wrap=True)
     for col in BACKTEST_COLUMNS:
-        t.add_column(col, justify="right")
+        t.add_column(BACKTEST_LABELS[col], justify="right")
     for name, row in [("policy", res), *res.get("alternatives", {}).items()]:
         t.add_row(name, *[f"{row[c]:.4f}" if isinstance(row.get(c), float) else "n/a" for c in BACKTEST_COLUMNS])
     return t
@@ -155,7 +157,7 @@ def compliance_check(settings: Settings, date: str, universe: str = "sp500", sec
     if hist.empty:
         raise DailyError(f"no prices before {date} in universe {universe}")
     last = hist.ffill().iloc[-1]
-    master = uni.securities.join(uni.liquidity(t))
+    master = uni.securities_at(t).join(uni.liquidity(t))
     table = fund_rules.securities_table(master, last.fillna(np.nan))
     rules = fund_rules.rules_for(uni.name)
     prices = table.set_index("security_id")["price"]

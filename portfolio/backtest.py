@@ -87,7 +87,7 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
                 cash -= float(notional.sum()) + cost
             weights[d] = shares * p.fillna(0)
             if rules is not None:
-                master = universe.securities.join(universe.liquidity(d))
+                master = universe.securities_at(d).join(universe.liquidity(d))
                 table = fund_rules.securities_table(master, p.fillna(p_prev).fillna(1.0))
                 px = table.set_index("security_id")["price"].reindex(ids).to_numpy()
                 value_now = float((shares * px).sum()) + cash

@@ -168,7 +168,7 @@ class Policy:
         if self.market_returns is not None:
             mkt = self.market_returns[self.market_returns.index < t].reindex(rets.index)
         rf = risk_free_daily(self.ff_factors, t)
-        sig = self.signals.estimate(t, u.exposures, rets, rf, mkt)
+        sig = self.signals.estimate(t, u.exposures_at(t), rets, rf, mkt)
         liq = u.liquidity(t)
         eligible = u.eligible(t) & est.estimable.reindex(u.index).fillna(False)
         w0v = w0.reindex(u.index).fillna(0.0).to_numpy(float)
@@ -191,7 +191,7 @@ class Policy:
         rows = None
         last = hist.iloc[-1] if len(hist) else pd.Series(np.nan, index=u.index)
         if self.config.compliance in COMPILED_MODES:
-            master = u.securities.join(liq)
+            master = u.securities_at(t).join(liq)
             prices = last.reindex(u.index).where(lambda s: s > 0)
             table = fund_rules.securities_table(master, prices.fillna(1.0))
             rows = fund_rules.linear_rows(self.rules, table, w0v, nav_usd,

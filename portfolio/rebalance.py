@@ -159,7 +159,7 @@ def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings
     compliance: dict[str, Any] = {"mode": cfg.compliance}
     status = dec.status
     if pol.rules is not None:
-        master = uni.securities.join(uni.liquidity(t))
+        master = uni.securities_at(t).join(uni.liquidity(t))
         table = fund_rules.securities_table(master, price.fillna(1.0))
         res = fund_rules.check(pol.rules, t.date(), table, qty, nav_usd, new_cash,
                                previous=(cur, nav_usd, cash_usd))

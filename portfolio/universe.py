@@ -41,6 +41,7 @@ from ingest.storage import SNAPSHOT_ROOT, verify_snapshot_file
 REPO = Path(__file__).resolve().parent.parent
 CROSSWALK = REPO / "data" / "crosswalks" / "securities_bea.csv"
 ETF_METADATA_2022 = SNAPSHOT_ROOT / "market" / "etf" / "metadata" / "etf_overviews_stockanalysis_20220830.csv"
+ETF_SHARES_OUTSTANDING_DATE = "2022-08-30"  # the overview's snapshot date (PROVENANCE.md)
 
 #: The 71 BEA summary industries (input-output accounts, after redefinitions), in the BEA's order.
 BEA_SUMMARY = (
@@ -74,6 +75,10 @@ class Universe:
     volumes: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     source_hash: str = ""
+    #: point in time: a row of ``exposures`` known only from ``exposure_known_from`` (e.g. a holdings scrape) is
+    #: replaced by its ``base_exposures`` row (the crosswalk) on earlier dates; None = known on every date
+    base_exposures: pd.DataFrame | None = None
+    exposure_known_from: pd.Series | None = None
 
     @property
     def index(self) -> pd.Index:
@@ -135,13 +140,42 @@ class Universe:
         return pd.DataFrame({"adv_shares": adv, "adv_usd": usd, "liquidity_class": cls.astype(object)},
                             index=adv.index)
 
+    def exposures_at(self, t: pd.Timestamp | str) -> pd.DataFrame:
+        """The exposure matrix a decision on ``t`` may use: rows not yet known on ``t`` fall back to their base."""
+        if self.exposure_known_from is None:
+            return self.exposures
+        late = (self.exposure_known_from.reindex(self.exposures.index) > pd.Timestamp(t)).fillna(False).to_numpy()
+        if not late.any():
+            return self.exposures
+        key = late.tobytes()
+        cache = self.__dict__.setdefault("_exposures_at", {})
+        if key not in cache:
+            e = self.exposures.copy()
+            base = self.base_exposures.reindex(index=e.index[late], columns=e.columns, fill_value=0.0)
+            e.loc[e.index[late]] = base.to_numpy()
+            cache[key] = e
+        return cache[key]
+
+    def securities_at(self, t: pd.Timestamp | str) -> pd.DataFrame:
+        """The securities table as known on ``t``: ``shares_outstanding`` observed later
+        (``shares_outstanding_known_from`` > ``t``) is unknown (NaN) on ``t``."""
+        sec = self.securities
+        if "shares_outstanding_known_from" not in sec.columns:
+            return sec
+        late = (sec["shares_outstanding_known_from"] > pd.Timestamp(t)).fillna(False).to_numpy()
+        if not late.any():
+            return sec
+        out = sec.copy()
+        out.loc[late, "shares_outstanding"] = np.nan
+        return out
+
     def master(self, t: pd.Timestamp | str | None = None) -> pd.DataFrame:
         """The securities master as of ``t`` (default: the day after the last price): static columns plus ADV,
         liquidity class and the exposure vector (JSON, BEA code -> weight)."""
         t = pd.Timestamp(t) if t is not None else self.prices.index.max() + pd.Timedelta(days=1)
-        out = self.securities.join(self.liquidity(t))
+        out = self.securities_at(t).join(self.liquidity(t))
         out["exposure"] = [json.dumps({k: round(float(v), 6) for k, v in row[row > 0].items()}, sort_keys=True)
-                           for _, row in self.exposures.reindex(out.index).iterrows()]
+                           for _, row in self.exposures_at(t).reindex(out.index).iterrows()]
         return out
 
     def eligible(self, t: pd.Timestamp | str) -> pd.Series:
@@ -206,7 +240,8 @@ def _hash_frames(*objs) -> str:
     return h.hexdigest()
 
 
-def _finish(name, sec, exp, prices, volumes, notes, extra_hash="") -> Universe:
+def _finish(name, sec, exp, prices, volumes, notes, extra_hash="", base_exposures=None,
+            exposure_known_from=None) -> Universe:
     sec = sec.sort_index()
     if sec.empty:
         raise UniverseError(f"universe {name!r} is empty: no security has both a master row and prices")
@@ -214,9 +249,14 @@ def _finish(name, sec, exp, prices, volumes, notes, extra_hash="") -> Universe:
     sec["bea_industry"] = exp.idxmax(axis=1).where(exp.max(axis=1) > 0)
     prices = prices.reindex(columns=sec.index).sort_index()
     volumes = volumes.reindex(index=prices.index, columns=sec.index)
-    h = _hash_frames(sec.astype(str), exp, prices, volumes, extra_hash)
+    extra = []
+    if exposure_known_from is not None:
+        base_exposures = base_exposures.reindex(index=sec.index, columns=list(BEA_SUMMARY), fill_value=0.0)
+        exposure_known_from = exposure_known_from.reindex(sec.index)
+        extra = [base_exposures, exposure_known_from.astype(str)]
+    h = _hash_frames(sec.astype(str), exp, prices, volumes, *extra, extra_hash)
     return Universe(name=name, securities=sec, exposures=exp, prices=prices, volumes=volumes, notes=notes,
-                    source_hash=h)
+                    source_hash=h, base_exposures=base_exposures, exposure_known_from=exposure_known_from)
 
 
 # ------------------------------------------------------------------------------------------------ built-ins
@@ -296,6 +336,8 @@ def _load_sector_etfs(wh) -> Universe:
     if missing:
         raise UniverseError("ETFs missing from the crosswalk", path=CROSSWALK, got=missing[:5])
     exp = etf_rows.reindex(u["ticker"]).copy()
+    base = exp.fillna(0.0).copy()
+    known_from = pd.Series(pd.NaT, index=u["ticker"].to_numpy(), dtype="datetime64[ns]")
     source = pd.Series("crosswalk", index=u["ticker"].to_numpy(), dtype=object)
     hold = wh.read("market_etf_holdings")
     cons = wh.read("market_sp500_constituents")
@@ -317,6 +359,8 @@ def _load_sector_etfs(wh) -> Universe:
             exp[code] = 0.0
             exp.loc[etf, code] = vec[code]
         source[etf] = "holdings"
+        # the scrape is known after its date's close: before it, the ETF's exposure is its crosswalk row
+        known_from[etf] = pd.Timestamp(g["asof_date"].max()) + pd.Timedelta(days=1)
     exp = exp.fillna(0.0)
     exp = exp.div(exp.sum(axis=1), axis=0)
     so = etf_shares_outstanding_2022()
@@ -332,6 +376,8 @@ def _load_sector_etfs(wh) -> Universe:
     }, index=pd.Index(u["ticker"].to_numpy(), name="identifier"))
     sec["shares_outstanding_source"] = np.where(sec["shares_outstanding"].notna(),
                                                 "stockanalysis.com 2022-08-30 snapshot", "not in snapshot")
+    # observed on 2022-08-30: unknown to any decision before 2022-08-31 (Universe.securities_at)
+    sec["shares_outstanding_known_from"] = pd.Timestamp(ETF_SHARES_OUTSTANDING_DATE) + pd.Timedelta(days=1)
     px = wh.read("market_etf_prices", columns=["date", "ticker", "adj_close_usd"])
     px = px[px["ticker"].isin(sec.index)]
     prices = px.pivot(index="date", columns="ticker", values="adj_close_usd")
@@ -341,9 +387,11 @@ def _load_sector_etfs(wh) -> Universe:
     volumes = bars.pivot(index="date", columns="ticker", values="volume_shares").astype(float)
     return _finish("sector_etfs", sec, exp, prices, volumes, [
         "Volumes exist only for the 11 SPDR sector funds (to 2026-02-06) and XLP/XLY/SPY (to 2026-05-29); other "
-        "ETFs have ADV 'unknown'. Shares outstanding: 2022-08-30 snapshot where listed (none for SPDR funds).",
-        "Holdings-based exposures use the last 2021-2022 holdings scrape, applied to every date."],
-        _file_hash(CROSSWALK))
+        "ETFs have ADV 'unknown'. Shares outstanding: 2022-08-30 snapshot where listed (none for SPDR funds), "
+        "unknown to decisions before 2022-08-31.",
+        "Holdings-based exposures use each ETF's last 2021-2022 holdings scrape from the day after it; earlier "
+        "dates use the ETF's crosswalk row."],
+        _file_hash(CROSSWALK), base_exposures=base, exposure_known_from=known_from)
 
 
 # ------------------------------------------------------------------------------------------------ user data
@@ -426,6 +474,8 @@ def _apply_security_data(uni: Universe, path: Path) -> None:
         v = pd.to_numeric(df["shares_outstanding"], errors="coerce").to_numpy()
         uni.securities.loc[idx, "shares_outstanding"] = v
         uni.securities.loc[idx[~np.isnan(v)], "shares_outstanding_source"] = "user"
+        if "shares_outstanding_known_from" in uni.securities.columns:  # the user's figure applies to every date
+            uni.securities.loc[idx[~np.isnan(v)], "shares_outstanding_known_from"] = pd.NaT
     if "adv_shares" in df.columns:
         v = pd.to_numeric(df["adv_shares"], errors="coerce")
         for ident, a in zip(idx, v):

@@ -74,3 +74,26 @@ def test_user_universe_bad_type(tmp_path, user_universe_dir):
     (d / "prices.csv").write_bytes((user_universe_dir / "prices.csv").read_bytes())
     with pytest.raises(UniverseError, match=r"securities.csv row 5 column 'type'"):
         load_user_universe(d)
+
+
+def test_sector_etfs_holdings_and_shares_outstanding_are_point_in_time(market_warehouse):
+    """Holdings-based exposures and the 2022-08-30 shares outstanding are used only after they were observed;
+    before that an ETF's exposure is its crosswalk row and its shares outstanding are unknown."""
+    u = load_universe("sector_etfs", market_warehouse)
+    from_holdings = u.securities.index[u.securities["exposure_source"] == "holdings"]
+    assert len(from_holdings) > 5
+    etf = from_holdings[0]
+    known = u.exposure_known_from[etf]
+    assert pd.Timestamp("2021-07-09") < known <= pd.Timestamp("2022-08-26")
+    before, after = u.exposures_at(known - pd.Timedelta(days=1)), u.exposures_at(known)
+    pd.testing.assert_series_equal(after.loc[etf], u.exposures.loc[etf])
+    pd.testing.assert_series_equal(before.loc[etf], u.base_exposures.loc[etf])
+    assert not np.allclose(before.loc[etf], after.loc[etf])  # the scrape does change what the ETF is exposed to
+    assert np.allclose(before.sum(axis=1), 1.0) and np.allclose(after.sum(axis=1), 1.0)
+    listed = u.securities["shares_outstanding"].notna()
+    assert listed.any()
+    assert u.securities_at("2022-08-30").loc[listed, "shares_outstanding"].isna().all()
+    pd.testing.assert_series_equal(u.securities_at("2022-08-31")["shares_outstanding"],
+                                   u.securities["shares_outstanding"])
+    # the master a decision sees on a date is the one known then
+    assert u.master("2020-01-02").loc[listed, "shares_outstanding"].isna().all()
