@@ -170,6 +170,8 @@ def compile_rules(
 
     ``securities`` rows are in the order of ``w`` and follow the input schema of :mod:`compliance.inputs`, with a
     ``price`` column or ``prices``; ``current_weights`` are today's holdings as fractions of NAV (same order).
+    ``missing_data``: ``"worst_case"`` (trading: missing data constrain as the checker's worst case) or ``"skip"``
+    (research: constraints that exist only because a datum is missing are left out).
     """
     if missing_data not in MISSING_DATA_MODES:
         raise ValueError(f"missing_data must be one of {MISSING_DATA_MODES}, got {missing_data!r}")
