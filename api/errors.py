@@ -8,6 +8,7 @@ path); validation errors add ``errors`` (one entry per bad field: ``loc``, ``msg
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -43,8 +44,21 @@ def not_found(detail: str, kind: str = "not-found") -> ApiError:
     return ApiError(404, detail, kind)
 
 
+def json_safe(v: Any) -> Any:
+    """``v`` with every non-finite float replaced by its name (``"NaN"``, ``"Infinity"``, ``"-Infinity"``): JSON has
+    no such numbers, and an error body that echoes a client's ``NaN`` must still serialise."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "NaN" if v != v else ("Infinity" if v > 0 else "-Infinity")
+    if isinstance(v, dict):
+        return {k: json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [json_safe(x) for x in v]
+    return v
+
+
 def problem(status: int, detail: str, *, instance: str | None = None, kind: str | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    extra = json_safe(extra)
     body = {"type": TYPE_BASE + (kind or _TITLES.get(status, "error").lower().replace(" ", "-")),
             "title": _TITLES.get(status, "Error"), "status": status, "detail": detail}
     if instance:
@@ -54,7 +68,9 @@ def problem(status: int, detail: str, *, instance: str | None = None, kind: str 
 
 
 def _plain(v: Any) -> Any:
-    if isinstance(v, (str, int, float, bool)) or v is None:
+    if isinstance(v, float):
+        return json_safe(v)
+    if isinstance(v, (str, int, bool)) or v is None:
         return v
     if isinstance(v, (list, tuple)):
         return [_plain(x) for x in v][:20]

@@ -118,12 +118,13 @@ def create_app(settings: ApiSettings | Settings | None = None, store: GraphStore
                 state.graph.close()
 
     app = FastAPI(title="econgraph API", version=state.version, description=DESCRIPTION, lifespan=lifespan,
-                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.econ = state
     errors.install(app)
     for r in (health, industries, graph, tasks, whatif, forecasts, portfolio, compliance):
         app.include_router(r.router)
     app.mount("/dashboard", StaticFiles(directory=DASHBOARD, html=True), name="dashboard")
+    _offline_docs(app)
 
     app.openapi = lambda: _openapi(app)
 
@@ -136,6 +137,22 @@ def create_app(settings: ApiSettings | Settings | None = None, store: GraphStore
                        allow_headers=["X-API-Key", "Content-Type", "X-Request-ID"],
                        expose_headers=["X-Request-ID", "Retry-After"], allow_credentials=False, max_age=600)
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` from the assets the ``swagger-ui-bundle`` package ships (served under
+    ``/docs-assets/``): the page works with no network, as the dashboard does."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="econgraph API - Swagger UI",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
 COMMON_ERRORS = {"413": "request body too large", "414": "query string too long", "429": "rate limit exceeded",

@@ -23,16 +23,18 @@ from .metrics import Metrics
 from .settings import ApiSettings
 
 access_log = logging.getLogger("econgraph.api.access")
+log = logging.getLogger("econgraph.api")
 
-EXEMPT_PREFIXES = ("/v1/health", "/v1/ready", "/metrics", "/dashboard", "/favicon.ico")
+EXEMPT_PREFIXES = ("/v1/health", "/v1/ready", "/metrics", "/dashboard", "/docs", "/favicon.ico")
 DASHBOARD_CSP = (b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                  b"connect-src 'self'; frame-ancestors 'none'")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MAX_CLIENTS = 10_000
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """Raised from ``receive`` when a streamed (chunked) body passes the limit. A BaseException, so the framework's
+    body parser (which turns any Exception into 400) lets it through to :class:`Guard`, which answers 413."""
 
 
 class TokenBuckets:
@@ -86,6 +88,9 @@ class Guard:
             return await self.app(scope, receive, send)
         t0 = time.perf_counter()
         path = scope.get("path", "")
+        head = scope.get("method") == "HEAD"
+        if head:  # HEAD = GET without the body (RFC 9110 9.3.2); the routes declare GET only
+            scope = {**scope, "method": "GET"}
         rid = None
         length = None
         for name, value in scope.get("headers", ()):
@@ -112,6 +117,8 @@ class Guard:
                 if path.startswith("/dashboard"):
                     extra.append((b"content-security-policy", DASHBOARD_CSP))
                 message["headers"] = list(message["headers"]) + extra
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         reject = None
@@ -152,6 +159,12 @@ class Guard:
             if not started[0]:
                 await problem(413, f"request body exceeds the limit of {s.max_body_bytes} bytes",
                               instance=path)(scope, receive, send_wrapped)
+        except Exception:  # an error no handler answered (or a handler that failed): 500 here, with the request id
+            log.exception("unhandled error on %s %s (request %s)", scope.get("method"), path, rid)
+            status_box[0] = 500
+            if not started[0]:
+                await problem(500, f"an unexpected error occurred; quote request id {rid!r} to the operators",
+                              instance=path, kind="internal", request_id=rid)(scope, receive, send_wrapped)
         self._record(scope, path, status_box[0], t0, who, None)
 
     def _record(self, scope, path: str, status: int, t0: float, who: str, note: str | None) -> None:

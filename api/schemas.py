@@ -194,7 +194,7 @@ class TaskSearchPage(Page[TaskHit]):
 
 
 class WhatIfRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     quarter: str | None = Field(None, pattern=QUARTER_PATTERN, description="default: the latest built")
     rater: str | None = Field(None, max_length=64, description="default: human")
@@ -306,16 +306,19 @@ class Breach(BaseModel):
 
 
 class ComplianceStatus(BaseModel):
+    universe: str | None = Field(None, description="the universe reported (null when several are summed)")
     as_of: str | None
     summary: dict[str, Any] | None
     config_version: str | None
     open_breaches: int
     overdue_breaches: int
     checks_recorded: int
+    universes: list[dict[str, Any]] = Field(default_factory=list, description="each universe's own status")
     audit: dict[str, Any]
 
 
 class ComplianceCheckDay(BaseModel):
+    universe: str
     as_of: str
     seq: int
     summary: dict[str, Any]
@@ -334,13 +337,13 @@ class Job(BaseModel):
 
 
 class BuildRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     quarters: str = Field(pattern=r"^\d{4}Q[1-4](:\d{4}Q[1-4])?$", description="e.g. 2024Q3 or 2023Q1:2024Q3")
 
 
 class RebalanceRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     date: date
     universe: str = Field("sp500", pattern=NAME_PATTERN,

@@ -26,12 +26,19 @@ class DailyError(ValueError):
     """A daily step that cannot run (names the date, universe and what is missing)."""
 
 
+def universe_key(universe: str) -> str:
+    """The name a universe's outputs are filed under: ``sp500``, ``sector_etfs``, or a user universe directory's
+    name (``/data/universes/tech20`` -> ``tech20``, as :func:`portfolio.universe.load_universe` names it)."""
+    return Path(universe).name if ("/" in universe or Path(universe).is_dir()) else universe
+
+
 def compliance_dir(settings: Settings, universe: str) -> Path:
-    return settings.home / "compliance" / universe
+    """``<home>/compliance/<universe>/``: the state the API, replay and reports read back."""
+    return settings.home / "compliance" / universe_key(universe)
 
 
 def portfolio_dir(settings: Settings, universe: str, date: str) -> Path:
-    return settings.home / "portfolio" / universe / date
+    return settings.home / "portfolio" / universe_key(universe) / date
 
 
 def load_forecasts(settings: Settings, wh: Warehouse) -> pd.DataFrame | None:

@@ -174,30 +174,36 @@ async function loadPortfolio() {
 async function loadCompliance() {
   const st = await api("/v1/compliance/status");
   const badge = (cls, text) => `<span class="badge ${cls}">${esc(text)}</span>`;
-  if (!st.checks_recorded) {
+  const unis = st.universes || [];
+  if (!st.checks_recorded || !unis.length) {
     $("#compliance-status").innerHTML = badge("none", "no check recorded");
   } else {
-    const s = st.summary || {};
-    const cls = st.open_breaches ? (st.overdue_breaches ? "bad" : "warn") : "ok";
-    $("#compliance-status").innerHTML = `${badge(cls, st.open_breaches ? `${st.open_breaches} open breach${st.open_breaches > 1 ? "es" : ""}` : "compliant")}
-      latest check ${esc(st.as_of)}: pass ${s.pass ?? "?"}, warn ${s.warn ?? "?"}, breach ${s.breach ?? "?"}, not evaluable ${s.not_evaluable ?? "?"}
-      · audit chain ${st.audit.ok ? badge("ok", "verified") : badge("bad", "BROKEN")} (${st.audit.entries} entries)
-      · report <a href="#" id="report-link">HTML</a>`;
-    const link = $("#report-link");
-    if (link) link.addEventListener("click", (ev) => { ev.preventDefault(); openReport(st.as_of); });
+    $("#compliance-status").innerHTML = unis.map((u, i) => {
+      const s = u.summary || {};
+      const cls = u.open_breaches ? (u.overdue_breaches ? "bad" : "warn") : "ok";
+      const sev = Object.entries(u.open_by_severity || {}).map(([k, v]) => `${v} ${k}`).join(", ");
+      return `<p class="universe-status" data-universe="${esc(u.universe)}"><b>${esc(u.universe)}</b>
+        ${badge(cls, u.open_breaches ? `${u.open_breaches} open breach${u.open_breaches > 1 ? "es" : ""}${sev ? ` (${sev})` : ""}` : "no open breach")}
+        latest check ${esc(u.as_of)}: pass ${s.pass ?? "?"}, warn ${s.warn ?? "?"}, breach ${s.breach ?? "?"}, not evaluable ${s.not_evaluable ?? "?"}
+        · audit chain ${u.audit.ok ? badge("ok", "verified") : badge("bad", "BROKEN")} (${u.audit.entries} entries)
+        · report <a href="#" class="report-link" data-i="${i}">HTML</a></p>`;
+    }).join("");
+    for (const a of document.querySelectorAll(".report-link")) {
+      a.addEventListener("click", (ev) => { ev.preventDefault(); const u = unis[+a.dataset.i]; openReport(u.as_of, u.universe); });
+    }
   }
   $("#compliance-meta").textContent = st.config_version ? `rules version ${st.config_version}` : "";
   const br = await api("/v1/compliance/breaches?limit=50");
-  $("#breaches-table tbody").innerHTML = br.items.map((b) => `<tr><td title="${esc(b.citation)}">${esc(b.rule_id)}</td><td>${esc(b.severity)}</td>
+  $("#breaches-table tbody").innerHTML = br.items.map((b) => `<tr><td>${esc(b.universe)}</td><td title="${esc(b.citation)}">${esc(b.rule_id)}</td><td>${esc(b.severity)}</td>
     <td>${esc(b.status)}${b.overdue ? " " + badge("bad", "overdue") : ""}</td><td>${esc(b.detected)}</td><td>${esc(b.cure_deadline || "none")}</td>
     <td class="num">${b.last_value == null ? "n/a" : pct(b.last_value)}</td><td class="num">${b.comparison || ""} ${b.limit == null ? "" : pct(b.limit)}</td></tr>`).join("")
-    || '<tr><td colspan="7" class="empty">no open breaches</td></tr>';
+    || '<tr><td colspan="8" class="empty">no open breaches</td></tr>';
 }
 
-async function openReport(date) {
+async function openReport(date, universe) {
   const headers = {};
   if (apiKey()) headers["X-API-Key"] = apiKey();
-  const r = await fetch(`/v1/compliance/reports/${date}?format=html`, { headers });
+  const r = await fetch(`/v1/compliance/reports/${date}?format=html&universe=${encodeURIComponent(universe)}`, { headers });
   if (!r.ok) { showError(`report: ${r.status}`); return; }
   const url = URL.createObjectURL(await r.blob());
   window.open(url, "_blank");

@@ -43,10 +43,32 @@ def manifest(state: State, _: ReadAccess, quarter: QuarterP):
              summary="Build quarters into the graph store (background job; needs role operate)")
 def build(state: State, _: OperateAccess, body: BuildRequest):
     """Builds into the store this service reads (the same steps as `econgraph build`: load the warehouse inputs,
-    build each quarter, write it); the service's caches are refreshed when the job succeeds."""
+    build each quarter, write it); the service's caches are refreshed when the job succeeds. A range that is not
+    buildable from the warehouse (a quarter with no BEA gross output) is refused up front with 422."""
+    _validate_quarters(state, body.quarters)
     job = state.jobs.submit("build", {"quarters": body.quarters}, lambda: _build(state, body.quarters),
                             on_success=state.graph.invalidate, expected=_build_errors())
     return JSONResponse(job, status_code=202, headers={"Location": f"/v1/jobs/{job['id']}"})
+
+
+def _validate_quarters(state, spec: str) -> None:
+    from graph.build import available_quarters
+    from graph.schema import GraphSchemaError, Quarter
+    from ingest.warehouse import Warehouse
+
+    try:
+        wanted = [str(q) for q in Quarter.range(spec)]
+    except GraphSchemaError as exc:
+        raise ApiError(422, f"quarters: {exc}", "validation") from exc
+    wh = Warehouse(state.settings.core.home)
+    if not wh.has("bea"):
+        raise ApiError(409, "the warehouse has no BEA data: run `econgraph ingest` before building", "no-warehouse")
+    gdp = wh.read("bea_gdp_by_industry", columns=["measure", "series", "frequency", "ref_period"])
+    have = available_quarters(gdp)
+    missing = [q for q in wanted if q not in set(have)]
+    if missing:
+        raise ApiError(422, f"quarters {spec}: {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''} cannot be "
+                            f"built: the warehouse has BEA gross output for {have[0]}..{have[-1]}", "validation")
 
 
 def _build_errors() -> tuple[type[BaseException], ...]:

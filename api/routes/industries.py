@@ -53,7 +53,7 @@ async def impact_all(state: State, _: ReadAccess, request: Request, paging: Pagi
 @router.get("/industries/compare", response_model=Comparison, summary="AI impact of several industries")
 async def compare(state: State, _: ReadAccess,
                   codes: Annotated[str, Query(pattern=r"^[0-9A-Za-z]{1,10}(,[0-9A-Za-z]{1,10}){0,19}$",
-                                              description="comma-separated BEA codes (2 to 20), e.g. 5415,52,511")],
+                                              description="comma-separated BEA codes (2 to 20), e.g. 5415,523,511")],
                   quarter: QuarterQ = None, rater: RaterQ = None):
     g = state.graph
     e = g.cached_impact(quarter, rater) or await run_in_threadpool(g.impact, quarter, rater)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date as Date
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +43,11 @@ def _dates(state, universe: str) -> list[str]:
 
 
 def _day_dir(state, universe: str, date: str) -> tuple[str, Path]:
+    if date != "latest":
+        try:
+            Date.fromisoformat(date)
+        except ValueError as exc:
+            raise ApiError(422, f"date {date!r} is not a calendar date (YYYY-MM-DD or latest)", "validation") from exc
     dates = _dates(state, universe)
     if not dates:
         raise ApiError(404, f"universe {universe!r} has no completed rebalance yet", "no-rebalance")
@@ -162,16 +168,19 @@ def universe_argument(state, name: str) -> str:
              responses={403: {"model": Problem, "description": "the key lacks role operate"}},
              summary="Run the daily rebalance for a date (background job; needs role operate)")
 def rebalance(state: State, _: OperateAccess, body: RebalanceRequest):
-    """Calls :func:`portfolio.rebalance.rebalance` (decide with prices before the date, whole-share orders,
-    compliance check of the rounded book; writes ``<home>/portfolio/<universe>/<date>/``) starting from cash with
+    """The daily step of ``econgraph rebalance`` (:func:`pipeline.daily.rebalance`): decide with prices before the
+    date, whole-share orders, compliance check of the rounded book, outputs under
+    ``<home>/portfolio/<universe>/<date>/``, then the audited check of the post-trade book recorded under
+    ``<home>/compliance/<universe>/`` (visible at ``/v1/compliance/...?universe=``), starting from cash with
     ``nav_usd``."""
-    from portfolio.rebalance import RebalanceError, rebalance as do_rebalance
+    from pipeline.daily import DailyError, rebalance as daily_rebalance
+    from portfolio.rebalance import RebalanceError
     from portfolio.universe import UniverseError
 
     arg = universe_argument(state, body.universe)
-    home = state.settings.core.home
+    settings = state.settings.core
     params = {"date": body.date.isoformat(), "universe": body.universe, "nav_usd": body.nav_usd}
     job = state.jobs.submit("rebalance", params,
-                            lambda: do_rebalance(body.date.isoformat(), arg, body.nav_usd, home=home),
-                            expected=(RebalanceError, UniverseError, ValueError))
+                            lambda: daily_rebalance(settings, body.date.isoformat(), arg, body.nav_usd),
+                            expected=(RebalanceError, UniverseError, DailyError, ValueError))
     return JSONResponse(job, status_code=202, headers={"Location": f"/v1/jobs/{job['id']}"})

@@ -26,6 +26,7 @@ QUARTERS = ("2024Q2", "2024Q3")
 READ_KEY, READ_ENTRY = new_key("read")
 OPERATE_KEY, OPERATE_ENTRY = new_key("operate")
 COMPLIANCE_NAV = 5e8
+COMPLIANCE_UNIVERSE = "testfund"  # the three recorded checks live in <home>/compliance/testfund/
 
 
 def _compliance_history(state: Path) -> None:
@@ -77,7 +78,7 @@ def built(warehouse, tmp_path_factory):
         store.write_quarter(qg)
         graphs[q] = qg
     os.symlink(warehouse.root, home / "warehouse")  # read-only use: builds read the session's warehouse
-    _compliance_history(home / "compliance")
+    _compliance_history(home / "compliance" / COMPLIANCE_UNIVERSE)
     _forecasts(home, sorted(graphs[QUARTERS[-1]].industries["bea_code"])[:30])
     uni_dir = write_user_universe(home / "universes" / "synth20")
     summary = rebalance("2023-03-01", str(uni_dir), 1e7, home=home)
