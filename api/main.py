@@ -30,6 +30,7 @@ from pipeline.settings import Settings
 from . import errors
 from .jobs import JobRunner
 from .metrics import Metrics
+from .compute import ComputeGate
 from .middleware import Guard
 from .routes import compliance, forecasts, graph, health, industries, portfolio, tasks, whatif
 from .service import GraphService
@@ -68,6 +69,7 @@ class AppState:
         self.owns_store = owns_store
         self.task_index = TaskIndex(settings.embedding_cache, settings.embedding_device)
         self.jobs = JobRunner()
+        self.compute = ComputeGate(settings.compute_workers, settings.compute_queue)
         self.metrics = Metrics()
         self.version = _version()
         self.report_lock = threading.Lock()
@@ -114,6 +116,7 @@ def create_app(settings: ApiSettings | Settings | None = None, store: GraphStore
             with contextlib.suppress(asyncio.CancelledError):
                 await refresher
             state.jobs.shutdown()
+            state.compute.shutdown()
             if state.owns_store:
                 state.graph.close()
 
@@ -190,10 +193,22 @@ def _openapi(app: FastAPI) -> dict:
 
 
 def _warm(state: AppState) -> None:
+    """Fill, in the background, what first requests would otherwise wait for: the latest quarter's AI impact, every
+    quarter's stored impact table (the history endpoint reads all of them) and the universes with portfolio
+    outputs (the exposure endpoint needs their security master)."""
     try:
         state.graph.impact(None, None)
+        latest = state.graph.quarters[-1]
+        code = str(state.graph.industries(latest)["bea_code"].iloc[0])
+        state.graph.history(code, None)
     except Exception:  # noqa: BLE001 - readiness reports a cold cache; requests compute it themselves
         log.exception("warming the AI-impact cache failed")
+    root = state.settings.core.home / "portfolio"
+    for d in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+        try:
+            state.universe(d.name)
+        except Exception:  # noqa: BLE001 - an unloadable universe answers its own error on request
+            log.warning("warming universe %s failed", d.name, exc_info=True)
 
 
 async def _refresh_loop(state: AppState, every: float) -> None:

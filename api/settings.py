@@ -96,6 +96,10 @@ class ApiSettings(BaseSettings):
     embedding_cache_dir: str | None = Field(default=None, description=(
         "directory of the task-embedding cache (default <home>/cache/embeddings)"))
     embedding_device: Literal["auto", "cpu", "cuda"] = "cpu"
+    compute_workers: int = Field(default=1, ge=1, le=64, description=(
+        "threads that run CPU-bound requests (what-if); the event loop never runs them"))
+    compute_queue: int = Field(default=32, ge=0, le=10_000, description=(
+        "CPU-bound requests allowed to wait for a worker; more get 503 with Retry-After"))
 
     @field_validator("keys", "cors_origins", mode="before")
     @classmethod

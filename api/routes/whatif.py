@@ -13,16 +13,22 @@ from ..schemas import Problem, WhatIfPage, WhatIfRequest
 router = APIRouter(prefix="/v1", tags=["what-if"], responses={
     401: {"model": Problem, "description": "missing or unknown API key"},
     404: {"model": Problem, "description": "unknown quarter, rater or industry"},
-    422: {"model": Problem, "description": "invalid request"}})
+    422: {"model": Problem, "description": "invalid request"},
+    503: {"model": Problem, "description": "the compute pool is full: retry after Retry-After seconds"}})
 
 
 @router.post("/whatif/automation", response_model=WhatIfPage,
              summary="Price effect, in every industry, of automating high-scoring tasks in chosen industries")
-def automation(state: State, _: ReadAccess, request: Request, paging: Paging, body: WhatIfRequest,
-               sort: Annotated[Literal["price_change", "bea_code"], Query()] = "price_change"):
+async def automation(state: State, _: ReadAccess, request: Request, paging: Paging, body: WhatIfRequest,
+                     sort: Annotated[Literal["price_change", "bea_code"], Query()] = "price_change"):
     """Labour cost falls by ``labour_cost_reduction`` on the tasks scored at least ``min_score`` by ``rater`` in
     ``industries``; the value-added change per dollar of output, ``dv``, passes through the supply chain as
-    ``dp' = dv' L``. Items: every industry, largest price fall first (or by code)."""
+    ``dp' = dv' L``. Items: every industry, largest price fall first (or by code). The computation runs on the
+    bounded compute pool (:mod:`api.compute`): 503 with Retry-After when it is full."""
+    return await state.compute.run(_automation, state, request, paging, body, sort)
+
+
+def _automation(state, request, paging, body: WhatIfRequest, sort: str):
     g = state.graph
     q = g.resolve_quarter(body.quarter)
     rater = g.resolve_rater(q, body.rater)
