@@ -185,10 +185,16 @@ class TaskHit(BaseModel):
     similarity: float = Field(description="cosine similarity of the embeddings, -1..1")
     soc: str | None
     occupation: str | None
+    duplicate_task_ids: list[int] = Field(default_factory=list,
+                                          description="other task ids with the same statement (collapsed)")
+    occupations: list[str] = Field(default_factory=list, description="occupations that list the statement")
+    scores: dict[str, float | None] = Field(default_factory=dict, description="every rater's score of the task")
 
 
 class TaskSearchPage(Page[TaskHit]):
     query: str
+    min_similarity: float | None = None
+    collapsed: bool | None = None
     quarter: str | None = Field(description="quarter whose task statements were indexed")
     model: str
 

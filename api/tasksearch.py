@@ -7,7 +7,9 @@ process asks. Vectors are L2-normalised, so cosine similarity is a dot product: 
 are the highest similarities, ties by task id.
 
 Embedding the ~19,000 statements of an O*NET release takes minutes on a CPU, so the index is built in a background
-thread (:meth:`TaskIndex.start`); until it is ready, searches answer 503 with the progress and a ``Retry-After``.
+thread (:meth:`TaskIndex.start`); a search waits up to a few seconds for it (enough when the embedding cache is
+warm), then answers 503 with the progress and a ``Retry-After``. Hits below a similarity floor are dropped, and
+statements O*NET repeats under several occupations are collapsed into one hit.
 The index belongs to one static layer (``static_hash`` of the quarter it was built from); when the latest quarter's
 static layer changes, the next search starts a rebuild and keeps answering from the old index meanwhile.
 """
@@ -91,6 +93,7 @@ class TaskIndex:
             tasks["soc"] = tasks["task_id"].map(first["soc"])
             tasks["title"] = tasks["task_id"].map(first["title"])
             tasks = tasks.sort_values("task_id", ignore_index=True)
+            tasks["norm"] = tasks["text"].map(normalise_text)
             texts = tasks["text"].astype(str).tolist()
             self.total, self.done = len(texts), 0
             parts = []
@@ -110,22 +113,44 @@ class TaskIndex:
                 self.state = "failed" if self._matrix is None else "ready"
                 self.error = f"{type(exc).__name__}: {exc}"
 
-    def search(self, query: str, offset: int, limit: int) -> tuple[list[dict], int]:
-        """Tasks most similar to ``query``: (page of hits, number of tasks searched)."""
+    def search(self, query: str, offset: int, limit: int, min_similarity: float = -1.0,
+               collapse: bool = True) -> tuple[list[dict], int]:
+        """Tasks most similar to ``query`` with similarity >= ``min_similarity``: (page of hits, number of hits).
+
+        With ``collapse``, statements whose normalised text (lower case, single spaces, no trailing full stop) is the
+        same are one hit: O*NET repeats a statement under several occupations; the hit keeps the lowest task id and
+        lists the others in ``duplicate_task_ids`` and their occupations in ``occupations``."""
         m, tasks = self._matrix, self._tasks
         if m is None or tasks is None:
             raise RuntimeError("task index is not ready")
         v = self.embedder._load().encode([" ".join(query.split())], normalize_embeddings=True,
                                          convert_to_numpy=True, show_progress_bar=False)[0].astype(np.float32)
         sims = m @ v
-        k = min(offset + limit, len(sims))
-        if k <= 0:
-            return [], len(sims)
-        top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
-        order = sorted(top.tolist(), key=lambda i: (-float(sims[i]), int(tasks.at[i, "task_id"])))[offset:offset + limit]
-        hits = [{"task_id": int(tasks.at[i, "task_id"]), "text": str(tasks.at[i, "text"]),
-                 "similarity": round(float(sims[i]), 6),
-                 "soc": None if pd.isna(tasks.at[i, "soc"]) else str(tasks.at[i, "soc"]),
-                 "occupation": None if pd.isna(tasks.at[i, "title"]) else str(tasks.at[i, "title"])}
-                for i in order]
-        return hits, len(sims)
+        keep = np.flatnonzero(sims >= min_similarity)
+        order = keep[np.lexsort((tasks["task_id"].to_numpy()[keep], -sims[keep]))]
+        groups: dict[str, list[int]] = {}
+        firsts: list[str] = []
+        norm = tasks["norm"].to_numpy() if collapse else None
+        for i in order:
+            key = str(norm[i]) if collapse else str(i)
+            if key not in groups:
+                groups[key] = []
+                firsts.append(key)
+            groups[key].append(int(i))
+        page = firsts[offset:offset + limit]
+        hits = []
+        for key in page:
+            idx = groups[key]
+            i = idx[0]
+            hits.append({"task_id": int(tasks.at[i, "task_id"]), "text": str(tasks.at[i, "text"]),
+                         "similarity": round(float(sims[i]), 6),
+                         "soc": None if pd.isna(tasks.at[i, "soc"]) else str(tasks.at[i, "soc"]),
+                         "occupation": None if pd.isna(tasks.at[i, "title"]) else str(tasks.at[i, "title"]),
+                         "duplicate_task_ids": [int(tasks.at[j, "task_id"]) for j in idx[1:]],
+                         "occupations": sorted({str(tasks.at[j, "title"]) for j in idx
+                                                if not pd.isna(tasks.at[j, "title"])})})
+        return hits, len(firsts)
+
+
+def normalise_text(text: str) -> str:
+    return " ".join(str(text).lower().split()).rstrip(".")

@@ -29,7 +29,10 @@ def test_search_builds_in_background_then_ranks_by_meaning(client):
     assert r.status_code == 200, r.text
     page = r.json()
     n_tasks = len(client.app.state.econ.graph.quarter_graph("2024Q3").tasks)
-    assert page["total"] == n_tasks and page["quarter"] == "2024Q3" and "all-MiniLM-L6-v2" in page["model"]
+    assert 0 < page["total"] < n_tasks and page["min_similarity"] == 0.3  # the default floor drops unrelated tasks
+    assert page["quarter"] == "2024Q3" and "all-MiniLM-L6-v2" in page["model"]
+    assert all(h["similarity"] >= 0.3 for h in page["items"])
+    assert {"human", "gpt4"} <= set(page["items"][0]["scores"])  # every rater's score of the hit
     top = page["items"][0]
     assert top["soc"] == "15-1252" and "software" in top["text"].lower(), top  # a paraphrase finds the task
     sims = [h["similarity"] for h in page["items"]]
@@ -40,6 +43,20 @@ def test_search_builds_in_background_then_ranks_by_meaning(client):
     assert second["offset"] == 2 and second["items"][0]["similarity"] <= nurse["items"][-1]["similarity"]
     ready = client.get("/v1/ready").json()["checks"]["task_search"]
     assert ready["state"] == "ready" and ready["total"] == n_tasks
+
+
+def test_search_floor_and_collapsed_duplicates(client):
+    """No floor and no collapsing: every task is a hit; collapsing merges statements repeated under several
+    occupations into one hit that names them."""
+    q = {"q": "record patient information", "min_similarity": -1, "limit": 500}
+    every = client.get("/v1/tasks/search", headers=READ, params={**q, "collapse": "false"}).json()
+    n_tasks = len(client.app.state.econ.graph.quarter_graph("2024Q3").tasks)
+    assert every["total"] == n_tasks
+    merged = client.get("/v1/tasks/search", headers=READ, params=q).json()
+    texts = [" ".join(h["text"].lower().split()).rstrip(".") for h in merged["items"]]
+    assert len(texts) == len(set(texts)) == merged["total"] <= n_tasks
+    assert sum(len(h["duplicate_task_ids"]) for h in merged["items"]) == n_tasks - merged["total"]
+    assert client.get("/v1/tasks/search", headers=READ, params={"q": "abc", "min_similarity": 2}).status_code == 422
 
 
 def test_search_validation(client):
