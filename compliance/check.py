@@ -39,7 +39,7 @@ import pandas as pd
 
 from .calendar import add_months, cure_deadline, is_quarter_end_test_date, quarter_end
 from .inputs import Book
-from .rules import InternalTurnover, Measurement, Rule, RuleSet, canonical_json
+from .rules import InternalTurnover, Measurement, Rule, RuleSet, canonical_json, tolerances
 
 STATUSES = ("pass", "warn", "breach", "not_evaluable")
 
@@ -149,14 +149,15 @@ def _jsonable(obj: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- classification
-def acquired_securities(book: Book, previous: Book) -> list[str]:
-    """Securities whose units rose since ``previous`` (for derivatives: whose absolute units rose)."""
+def acquired_securities(book: Book, previous: Book, tol_units: float = 0.001) -> list[str]:
+    """Securities whose units rose since ``previous`` by more than ``tol_units`` (for derivatives: whose absolute
+    units rose): one share bought is an acquisition at any position size."""
     prev = previous.positions["shares"].reindex(book.positions.index).fillna(0.0)
     cur = book.positions["shares"]
     deriv = book.positions["asset_type"].eq("derivative")
     cur_m = cur.where(~deriv, cur.abs())
     prev_m = prev.where(~deriv, prev.abs())
-    up = cur_m > prev_m + 1e-9 * prev_m.abs().clip(lower=1.0)
+    up = cur_m > prev_m + tol_units
     return sorted(book.positions.index[up])
 
 
@@ -211,7 +212,7 @@ def check_book(book: Book, rules: RuleSet, previous: Book | None = None, *,
     fye = int(cfg["fund"].get("fiscal_year_end_month", 12))
     qe = quarter_end(book.as_of, fye)
     at_qe = is_quarter_end_test_date(book.as_of, fye)
-    acquired = acquired_securities(book, previous) if previous is not None else []
+    acquired = acquired_securities(book, previous, tolerances(cfg)[1]) if previous is not None else []
     cf_book = counterfactual(book, previous) if previous is not None else None
     results: list[RuleResult] = []
     for rule in rules:

@@ -15,19 +15,27 @@ ICA s.5(b)(1) bucket              "at least 75 per centum"               bucket 
                                   centum of the outstanding voting"
 IRC s.851(b)(3)(A)                "at least 50 percent"                  bucket >= 50% (same 5%/10% inclusion)
 IRC s.851(b)(3)(B)(i)/(ii)        "not more than 25 percent"             issuer (or controlled group) <= 25%
+IRC s.851(b)(3)(B)(iii)           "not more than 25 percent ... one or   qualified PTPs together <= 25%
+                                  more qualified publicly traded
+                                  partnerships"
 IRC s.851(c)(2) control           "20 percent or more ... voting power"  controlled when voting >= 20%
 industry concentration            "more than 25%" is concentration       industry <= 25%
 Rule 35d-1                        "at least 80%"                         qualifying >= 80%
 Rule 22e-4(b)(1)(iv)              "more than 15% ... illiquid"           illiquid <= 15%
 ICA s.12(d)(1)(A)(i)-(iii)        "more than 3 per centum", "in excess   fund voting <= 3%, one fund <= 5%,
                                   of 5 / 10 per centum"                  all funds <= 10%
+Rule 12d1-1                       exempts money market fund shares      exempt shares left out of 12(d)(1)(A);
+                                  from s.12(d)(1)(A) when (b) holds      non-conforming MMF shares <= 0 (policy)
 Rule 12d3-1(b)(1)-(3)             "not more than five / ten percent"     class <= 5%, debt <= 10%, issuer <= 5%
 Rule 18f-4(c)(4) limited user     "does not exceed 10 percent"           exposure <= 10%
 internal 5/40                     issuers "above 5%" together <= 40%     issuers with weight > 5% summed <= 40%
 ================================  =====================================  =======================================
 
-Comparisons use an absolute tolerance (``tolerance`` in the config, 1e-9) so that a holding of exactly 5% computed
-in floating point is not misread as 5.0000000001%.
+Every comparison is made in money or units, not in fractions (:mod:`compliance.rule_base`): amount against limit x
+basis with an allowance below one cent (``tolerance.usd``) or one share (``tolerance.units``), so a holding of
+exactly 5% passes and one cent more fails at any fund size. The rules live in three modules: the base
+(:mod:`compliance.rule_base`), the diversification, concentration, names and liquidity rules (here) and the
+fund-of-funds, securities-related, derivatives and internal rules (:mod:`compliance.rules_funds`).
 
 Missing data is handled by bounds: each rule computes a worst case (unknown data counted against the fund) and a
 best case (unknown data counted for it). If the worst case passes the rule passes; if the best case fails it
@@ -42,6 +50,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping
 
@@ -109,6 +118,13 @@ def validate_config(cfg: Mapping[str, Any], source: str = "config") -> None:
         if params.get("semantics") not in SEMANTICS:
             raise ConfigError(f"{source}: rules.{rid}.semantics: expected one of {SEMANTICS}, "
                               f"got {params.get('semantics')!r}")
+        if rid == "rule_35d1_names":
+            try:
+                date.fromisoformat(str(params["amendments_2023"]["compliance_date"]))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ConfigError(f"{source}: rules.{rid}.amendments_2023.compliance_date: expected an ISO date "
+                                  f"(the fund's compliance date for the 2023 amendments), got "
+                                  f"{(params.get('amendments_2023') or {}).get('compliance_date')!r}") from exc
         for k in RULE_CLASSES[rid].required:
             v = params.get(k)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not (0 <= v <= 1):
@@ -142,11 +158,14 @@ class _BucketRule(Rule):
         vu["held"] = vu["held"].fillna(0.0)
         voting = vu["held"] / vu["outstanding"]
         voting = voting.where(vu["held"] > 0, 0.0).where(vu["outstanding"].notna() | (vu["held"] <= 0))
-        t = pd.DataFrame({"value_usd": val, "pct_assets": val / ta, "voting": voting})
+        t = pd.DataFrame({"value_usd": val, "pct_assets": val / ta, "voting": voting,
+                          "voting_held": vu["held"], "voting_outstanding": vu["outstanding"]})
         # exact: money against 5% of total assets, units against 10% of the voting securities
-        a_ok = ~self.is_over_usd(t["value_usd"], float(self.params["issuer_max_assets"]), ta)
+        t["over_assets"] = self.is_over_usd(t["value_usd"], float(self.params["issuer_max_assets"]), ta)
         v_over = units_over(vu["held"], vu["outstanding"], float(self.params["issuer_max_voting"]))
-        v_ok = (vu["held"] <= 0) | (v_over <= self.tol_units)
+        t["over_voting"] = (vu["held"] > 0) & (v_over > self.tol_units)
+        a_ok = ~t["over_assets"]
+        v_ok = ~t["over_voting"]
         v_known = (vu["held"] <= 0) | vu["outstanding"].notna()
         t["in_bucket_worst"] = a_ok & v_known & v_ok
         t["in_bucket_best"] = a_ok & (~v_known | v_ok)
@@ -431,7 +450,17 @@ class Rule35d1Names(Rule):
                            unknown=tuple(sorted(p.index[q.isna()])),
                            excess_usd=max(0.0, limit * basis_usd - yes),
                            over=limit * basis_usd - yes, best_over=limit * basis_usd - (yes + unk),
-                           note=f"qualifying set: column '{col}'")
+                           note=f"qualifying set: column '{col}'; {self.regime(book.as_of)}")
+
+    def regime(self, as_of: date) -> str:
+        """Which text of Rule 35d-1 governs on ``as_of``: the 2023 amendments (90-day departure cure, quarterly
+        review) from the fund's compliance date (``amendments_2023.compliance_date``, SEC Release IC-35500 of
+        March 14, 2025, 90 FR 13076), the earlier text (80% policy applied when the fund invests) before it."""
+        cd = date.fromisoformat(str(self.params["amendments_2023"]["compliance_date"]))
+        if as_of >= cd:
+            return f"Rule 35d-1 as amended in 2023 applies (compliance date {cd.isoformat()})"
+        return (f"before the 2023 amendments' compliance date {cd.isoformat()}: the earlier Rule 35d-1 text governs "
+                f"(80% policy applied at the time of investment); the 90-day departure cure is the amended rule's")
 
 
 def liquidity_classes(book: Book, config: Mapping[str, Any]) -> pd.DataFrame:
