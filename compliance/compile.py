@@ -29,6 +29,11 @@ follow one pattern: a group (issuer, industry, fund) within its compiled cap get
 it (passive) gets "no increase" on its securities. Securities whose data are missing (unknown shares outstanding,
 ADV, notional, industry) are handled as the checker's worst case, or may not be increased.
 
+Rule 12d1-1: money market fund shares whose conditions hold are left out of the s.12(d)(1)(A) rows (their columns
+get no coefficient); those whose conditions are not on record are counted (worst case) unless skipped, and the
+fund's policy row keeps non-conforming ones from growing. IRC s.851(b)(3)(B)(iii): flagged qualified publicly traded
+partnerships (and unknown flags, unless skipped) together <= 25% - buffer of total assets.
+
 ``missing_data="skip"`` (research backtests, never the default) leaves out instead every constraint that exists only
 because a datum is missing: such securities are constrained by the rules whose data exist, and the exact checker
 still reports the rules it cannot evaluate as ``not_evaluable``.
