@@ -274,3 +274,17 @@ def test_names_rule_2023_amendments_apply_from_the_extended_compliance_date():
     assert CFG["rules"]["rule_35d1_names"]["amendments_2023"]["compliance_date"] == "2026-06-11"
     with pytest.raises(ConfigError, match="compliance_date"):
         load_config(overrides={"rules": {"rule_35d1_names": {"amendments_2023": {"compliance_date": "soon"}}}})
+
+
+# ------------------------------------------------------------------------------------------------ reports
+def test_new_rules_are_visible_in_the_daily_and_ric_reports(tmp_path):
+    from compliance.reports import render_daily, render_ric
+    ta = 1e8
+    rows = _mmf_rows(True) + [{"security_id": "P1", "is_qualified_ptp": True}]
+    book = usd_book({"MMF": 0.20 * ta, "EQ": 0.04 * ta, "P1": 0.26 * ta}, ta, rows)
+    check = check_book(book, RULES).to_dict()
+    html = render_daily(check, {"breaches": []}, book, CFG, tmp_path / "d")["daily_html"].read_text()
+    assert "Rule 12d1-1 under the Investment Company Act" in html and "exempt under Rule 12d1-1: MMF" in html
+    assert "qualified publicly traded partnerships" in html
+    ric = render_ric(check, book, CFG, tmp_path / "r")["ric_html"].read_text()
+    assert "s.851(b)(3)(B)(iii)" in ric
