@@ -7,6 +7,10 @@ Status (per rule)
 ``breach``         over the limit (even in the best case for missing data)
 ``not_evaluable``  the answer depends on missing data (e.g. unknown shares outstanding); the reasons name it
 
+The status is decided on amounts, never on fractions: the rule's worst-case excess over its limit in USD or units
+(``Measurement.over``) against an allowance below one cent / one share (config ``tolerance``; see
+:mod:`compliance.rule_base`). Exactly at the limit passes; one cent or one share over fails, at any fund size.
+
 Breach classification
 ---------------------
 ``breach_class``: ``active`` when the breach is wholly or partly the result of an acquisition since the previous
