@@ -7,6 +7,10 @@ Status (per rule)
 ``breach``         over the limit (even in the best case for missing data)
 ``not_evaluable``  the answer depends on missing data (e.g. unknown shares outstanding); the reasons name it
 
+The status is decided on amounts, never on fractions: the rule's worst-case excess over its limit in USD or units
+(``Measurement.over``) against an allowance below one cent / one share (config ``tolerance``; see
+:mod:`compliance.rule_base`). Exactly at the limit passes; one cent or one share over fails, at any fund size.
+
 Breach classification
 ---------------------
 ``breach_class``: ``active`` when the breach is wholly or partly the result of an acquisition since the previous
@@ -39,7 +43,7 @@ import pandas as pd
 
 from .calendar import add_months, cure_deadline, is_quarter_end_test_date, quarter_end
 from .inputs import Book
-from .rules import InternalTurnover, Measurement, Rule, RuleSet, canonical_json
+from .rules import InternalTurnover, Measurement, Rule, RuleSet, canonical_json, tolerances
 
 STATUSES = ("pass", "warn", "breach", "not_evaluable")
 
@@ -74,6 +78,9 @@ class RuleResult:
     excess_usd: float = 0.0
     details: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
+    #: the decisive amount: worst-case excess over the limit (shortfall for a minimum) in ``over_unit``
+    over: float | None = None
+    over_unit: str = "USD"
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -146,14 +153,15 @@ def _jsonable(obj: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- classification
-def acquired_securities(book: Book, previous: Book) -> list[str]:
-    """Securities whose units rose since ``previous`` (for derivatives: whose absolute units rose)."""
+def acquired_securities(book: Book, previous: Book, tol_units: float = 0.001) -> list[str]:
+    """Securities whose units rose since ``previous`` by more than ``tol_units`` (for derivatives: whose absolute
+    units rose): one share bought is an acquisition at any position size."""
     prev = previous.positions["shares"].reindex(book.positions.index).fillna(0.0)
     cur = book.positions["shares"]
     deriv = book.positions["asset_type"].eq("derivative")
     cur_m = cur.where(~deriv, cur.abs())
     prev_m = prev.where(~deriv, prev.abs())
-    up = cur_m > prev_m + 1e-9 * prev_m.abs().clip(lower=1.0)
+    up = cur_m > prev_m + tol_units
     return sorted(book.positions.index[up])
 
 
@@ -175,14 +183,12 @@ def counterfactual(book: Book, previous: Book) -> Book:
 
 
 def _status(rule: Rule, m: Measurement) -> tuple[str, list[str]]:
-    tol = rule.tol
+    """Status from the amounts (``m.over``: excess over the limit in USD or units; see rule_base), never from the
+    fractions: pass iff the worst-case excess is at most the allowance (below one cent / one unit)."""
+    tol = rule.allowance(m.unit)
     reasons: list[str] = []
-    if m.kind == "max":
-        worst_ok = m.value is not None and m.value <= m.limit + tol
-        best_bad = m.best is not None and m.best > m.limit + tol
-    else:
-        worst_ok = m.value is not None and m.value >= m.limit - tol
-        best_bad = m.best is not None and m.best < m.limit - tol
+    worst_ok = m.over is not None and m.over <= tol
+    best_bad = m.best_over is not None and m.best_over > tol
     if best_bad:
         return "breach", reasons
     if not worst_ok:
@@ -190,7 +196,8 @@ def _status(rule: Rule, m: Measurement) -> tuple[str, list[str]]:
         reasons.append(f"not evaluable: the result depends on missing data for {missing or 'some positions'}")
         return "not_evaluable", reasons
     buf = rule.warn_buffer
-    inside = (m.value > m.limit - buf + tol) if m.kind == "max" else (m.value < m.limit + buf - tol)
+    # the warning buffer is advisory (not a legal boundary) and is read on the fractions
+    inside = (m.value > m.limit - buf) if m.kind == "max" else (m.value < m.limit + buf)
     return ("warn" if buf > 0 and inside else "pass"), reasons
 
 
@@ -209,7 +216,7 @@ def check_book(book: Book, rules: RuleSet, previous: Book | None = None, *,
     fye = int(cfg["fund"].get("fiscal_year_end_month", 12))
     qe = quarter_end(book.as_of, fye)
     at_qe = is_quarter_end_test_date(book.as_of, fye)
-    acquired = acquired_securities(book, previous) if previous is not None else []
+    acquired = acquired_securities(book, previous, tolerances(cfg)[1]) if previous is not None else []
     cf_book = counterfactual(book, previous) if previous is not None else None
     results: list[RuleResult] = []
     for rule in rules:
@@ -227,7 +234,7 @@ def check_book(book: Book, rules: RuleSet, previous: Book | None = None, *,
             headroom_usd=None if headroom is None or m.basis_usd is None else headroom * m.basis_usd,
             warn_threshold=(m.limit - rule.warn_buffer) if m.kind == "max" else (m.limit + rule.warn_buffer),
             status=status, reasons=reasons, contributors=sorted(m.contributors), unknown=list(m.unknown),
-            excess_usd=m.excess_usd, details=list(m.details), note=m.note)
+            excess_usd=m.excess_usd, details=list(m.details), note=m.note, over=m.over, over_unit=m.unit)
         if rule.semantics == "quarter_end" and not at_qe:
             res.note = (res.note + "; " if res.note else "") + \
                 f"quarter-end test (next test date {qe.isoformat()}); today's figures are a projection"
@@ -243,7 +250,6 @@ def check_book(book: Book, rules: RuleSet, previous: Book | None = None, *,
 def _classify(res: RuleResult, rule: Rule, m: Measurement, book: Book, previous: Book | None,
               cf_book: Book | None, acquired: list[str], qe: date, fye: int,
               ric_prior_quarter_passed: bool | None) -> None:
-    tol = rule.tol
     if previous is None:
         active = True
         res.reasons.append("no previous holdings on record: treated as caused by an acquisition")
@@ -255,8 +261,8 @@ def _classify(res: RuleResult, rule: Rule, m: Measurement, book: Book, previous:
         worse = False
         if acquired and cf_book is not None:
             cf = _evaluate(rule, cf_book, previous)
-            if cf.value is not None and m.value is not None:
-                worse = m.value > cf.value + tol if m.kind == "max" else m.value < cf.value - tol
+            if cf.over is not None and m.over is not None:
+                worse = m.over > cf.over + rule.allowance(m.unit)
         active = bool(hit) or worse
         if hit:
             res.reasons.append("caused or worsened by the acquisition of " + ", ".join(hit))
@@ -280,7 +286,7 @@ def _classify(res: RuleResult, rule: Rule, m: Measurement, book: Book, previous:
     dm = rule.params.get("de_minimis")
     if dm and hard and res.cure_deadline is not None:
         threshold = min(float(dm["fraction_of_total_assets"]) * book.total_assets_usd, float(dm["usd"]))
-        if m.excess_usd <= threshold + 1e-6:
+        if m.excess_usd <= threshold + rule.tol_usd:
             res.cure_deadline = add_months(qe, int(dm["months"]))
             res.cure_note = (f"de minimis failure (assets to dispose of ${m.excess_usd:,.0f} <= lesser of 1% of total "
                              f"assets or $10 million = ${threshold:,.0f}): dispose of assets or otherwise meet the "

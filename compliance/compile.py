@@ -29,6 +29,11 @@ follow one pattern: a group (issuer, industry, fund) within its compiled cap get
 it (passive) gets "no increase" on its securities. Securities whose data are missing (unknown shares outstanding,
 ADV, notional, industry) are handled as the checker's worst case, or may not be increased.
 
+Rule 12d1-1: money market fund shares whose conditions hold are left out of the s.12(d)(1)(A) rows (their columns
+get no coefficient); those whose conditions are not on record are counted (worst case) unless skipped, and the
+fund's policy row keeps non-conforming ones from growing. IRC s.851(b)(3)(B)(iii): flagged qualified publicly traded
+partnerships (and unknown flags, unless skipped) together <= 25% - buffer of total assets.
+
 ``missing_data="skip"`` (research backtests, never the default) leaves out instead every constraint that exists only
 because a datum is missing: such securities are constrained by the rules whose data exist, and the exact checker
 still reports the rules it cannot evaluate as ``not_evaluable``.
@@ -43,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .inputs import ComplianceInputError, normalize_securities
-from .rules import RuleSet
+from .rules import RuleSet, mmf_status, security_flag
 
 #: Extra margin below every compiled cap, above the solvers' feasibility tolerance.
 NUMERIC_MARGIN = 1e-6
@@ -424,28 +429,67 @@ def _voting_caps(ctx: _Ctx, mask: np.ndarray, limit: float, buffer: float, what:
             _no_increase(ctx, idx, f"{issuer}: {what} above cap today, no increase", cons)
 
 
+def _counted_funds(ctx: _Ctx) -> np.ndarray:
+    """Investment company shares counted under s.12(d)(1)(A): all but the money market fund shares exempt under
+    Rule 12d1-1; shares whose conditions are unknown count (the checker's worst case) unless missing data are
+    skipped."""
+    st = mmf_status(ctx.sec, ctx.config)
+    counted = st.eq("counted") | (st.eq("unknown") & (not ctx.skip_missing))
+    return ctx.mask(counted)
+
+
 def _c_12d1_i(ctx, params, cons, out, cands, rule) -> None:
     elected = bool(ctx.config["fund"].get("elects_rule_12d1_4"))
     limit = params["control_max_voting_12d1_4" if elected else "fund_max_voting"]
-    m = ctx.mask(ctx.sec["asset_type"].eq("investment_company"))
+    m = _counted_funds(ctx)
     _voting_caps(ctx, m, limit, params.get("compile_buffer", {}).get("fund_voting", 0.0),
                  "fraction of the acquired fund's voting securities", cons)
 
 
 def _c_12d1_ii(ctx, params, cons, out, cands, rule) -> None:
     s = ctx.sec
-    names, G = ctx.groups(s["issuer_id"], ctx.mask(s["asset_type"].eq("investment_company")))
+    names, G = ctx.groups(s["issuer_id"], _counted_funds(ctx))
     cap = _cap(params["fund_max_assets"], params.get("compile_buffer", {}).get("fund_assets", 0.0))
     _group_caps(ctx, names, G, ctx.k, cap, "one acquired fund (total assets)", cons)
 
 
 def _c_12d1_iii(ctx, params, cons, out, cands, rule) -> None:
-    m = ctx.mask(ctx.sec["asset_type"].eq("investment_company"))
+    m = _counted_funds(ctx)
     if not m.any():
         return
     cap = _cap(params["funds_max_assets"], params.get("compile_buffer", {}).get("funds_assets", 0.0))
     _group_caps(ctx, ["all investment companies"], m[None, :].astype(float), ctx.k, cap,
                 "all acquired funds (total assets)", cons)
+
+
+def _c_12d1_1(ctx, params, cons, out, cands, rule) -> None:
+    """Rule 12d1-1 policy: money market fund shares whose conditions do not hold (or, unless skipped, are not on
+    record) together <= nonconforming_max of total assets; above it today: no increase."""
+    s = ctx.sec
+    mmf = security_flag(s, str(params.get("mmf_column", "is_money_market_fund"))).to_numpy(bool)
+    st = mmf_status(s, ctx.config)
+    bad = mmf & ~st.isin(["exempt", "unknown"]).to_numpy(bool)
+    if not ctx.skip_missing:
+        bad |= mmf & st.eq("unknown").to_numpy(bool)
+    if not bad.any():
+        return
+    cap = max(_cap(params["nonconforming_max"], params.get("compile_buffer", {}).get("nonconforming", 0.0)), 0.0)
+    _group_caps(ctx, ["money market fund shares outside Rule 12d1-1"], bad[None, :].astype(float), ctx.k, cap,
+                "non-conforming money market fund shares (total assets)", cons)
+
+
+def _c_ric_biii(ctx, params, cons, out, cands, rule) -> None:
+    """IRC s.851(b)(3)(B)(iii): qualified publicly traded partnerships (unknown flags counted unless skipped)
+    together <= 25% - buffer of total assets; above it today: no increase."""
+    flag = security_flag(ctx.sec, str(params.get("column", "is_qualified_ptp")), nullable=True)
+    m = flag.eq(True).fillna(False).to_numpy(bool)
+    if not ctx.skip_missing:
+        m |= flag.isna().to_numpy()
+    if not m.any():
+        return
+    cap = _cap(params["qptp_max_assets"], params.get("compile_buffer", {}).get("qptp_assets", 0.0))
+    _group_caps(ctx, ["qualified publicly traded partnerships"], m[None, :].astype(float), ctx.k, cap,
+                "qualified publicly traded partnerships (total assets)", cons)
 
 
 def _c_12d3_equity(ctx, params, cons, out, cands, rule) -> None:
@@ -538,12 +582,14 @@ _COMPILERS = {
     "irc_851b3A_50pct_bucket": _c_ric_a,
     "irc_851b3Bi_single_issuer": _c_ric_bi,
     "irc_851b3Bii_controlled_group": _c_ric_bii,
+    "irc_851b3Biii_qualified_ptp": _c_ric_biii,
     "industry_concentration": _c_industry,
     "rule_35d1_names": _c_names,
     "rule_22e4_illiquid": _c_liquidity,
     "ica_12d1Ai_fund_voting": _c_12d1_i,
     "ica_12d1Aii_single_fund": _c_12d1_ii,
     "ica_12d1Aiii_all_funds": _c_12d1_iii,
+    "rule_12d1_1_money_market": _c_12d1_1,
     "rule_12d3_1_equity_class": _c_12d3_equity,
     "rule_12d3_1_debt": _c_12d3_debt,
     "rule_12d3_1_assets": _c_12d3_assets,

@@ -263,7 +263,8 @@ def render_daily(check: Mapping[str, Any], breaches: Mapping[str, Any], book: Bo
 def render_ric(check: Mapping[str, Any], book: Book, cfg: Mapping[str, Any], out_dir: Path,
                audit_head: VerifyResult | None = None) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    ric_ids = ("irc_851b3A_50pct_bucket", "irc_851b3Bi_single_issuer", "irc_851b3Bii_controlled_group")
+    ric_ids = ("irc_851b3A_50pct_bucket", "irc_851b3Bi_single_issuer", "irc_851b3Bii_controlled_group",
+               "irc_851b3Biii_qualified_ptp")
     rows = _rows([r for r in check["rules"] if r["rule_id"] in ric_ids])
     ta = book.total_assets_usd
     pos = book.positions
@@ -288,11 +289,11 @@ def render_ric(check: Mapping[str, Any], book: Book, cfg: Mapping[str, Any], out
     excluded = []
     for issuer, r in t[~t["in_bucket_worst"]].iterrows():
         why = []
-        if r["pct_assets"] > lim_a + 1e-9:
+        if r["over_assets"]:  # decided in money by the rule (allowance below one cent)
             why.append(f"over {lim_a:.0%} of total assets")
         if pd_isna(r["voting"]):
             why.append("voting securities outstanding unknown")
-        elif r["voting"] > lim_v + 1e-9:
+        elif r["over_voting"]:  # decided in units (allowance below one share)
             why.append(f"over {lim_v:.0%} of voting securities")
         excluded.append({"subject": issuer, "value_usd": float(r["value_usd"]), "pct_assets": float(r["pct_assets"]),
                          "voting": None if pd_isna(r["voting"]) else float(r["voting"]), "reason": ", ".join(why)})

@@ -15,19 +15,27 @@ ICA s.5(b)(1) bucket              "at least 75 per centum"               bucket 
                                   centum of the outstanding voting"
 IRC s.851(b)(3)(A)                "at least 50 percent"                  bucket >= 50% (same 5%/10% inclusion)
 IRC s.851(b)(3)(B)(i)/(ii)        "not more than 25 percent"             issuer (or controlled group) <= 25%
+IRC s.851(b)(3)(B)(iii)           "not more than 25 percent ... one or   qualified PTPs together <= 25%
+                                  more qualified publicly traded
+                                  partnerships"
 IRC s.851(c)(2) control           "20 percent or more ... voting power"  controlled when voting >= 20%
 industry concentration            "more than 25%" is concentration       industry <= 25%
 Rule 35d-1                        "at least 80%"                         qualifying >= 80%
 Rule 22e-4(b)(1)(iv)              "more than 15% ... illiquid"           illiquid <= 15%
 ICA s.12(d)(1)(A)(i)-(iii)        "more than 3 per centum", "in excess   fund voting <= 3%, one fund <= 5%,
                                   of 5 / 10 per centum"                  all funds <= 10%
+Rule 12d1-1                       exempts money market fund shares      exempt shares left out of 12(d)(1)(A);
+                                  from s.12(d)(1)(A) when (b) holds      non-conforming MMF shares <= 0 (policy)
 Rule 12d3-1(b)(1)-(3)             "not more than five / ten percent"     class <= 5%, debt <= 10%, issuer <= 5%
 Rule 18f-4(c)(4) limited user     "does not exceed 10 percent"           exposure <= 10%
 internal 5/40                     issuers "above 5%" together <= 40%     issuers with weight > 5% summed <= 40%
 ================================  =====================================  =======================================
 
-Comparisons use an absolute tolerance (``tolerance`` in the config, 1e-9) so that a holding of exactly 5% computed
-in floating point is not misread as 5.0000000001%.
+Every comparison is made in money or units, not in fractions (:mod:`compliance.rule_base`): amount against limit x
+basis with an allowance below one cent (``tolerance.usd``) or one share (``tolerance.units``), so a holding of
+exactly 5% passes and one cent more fails at any fund size. The rules live in three modules: the base
+(:mod:`compliance.rule_base`), the diversification, concentration, names and liquidity rules (here) and the
+fund-of-funds, securities-related, derivatives and internal rules (:mod:`compliance.rules_funds`).
 
 Missing data is handled by bounds: each rule computes a worst case (unknown data counted against the fund) and a
 best case (unknown data counted for it). If the worst case passes the rule passes; if the best case fails it
@@ -42,6 +50,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping
 
@@ -49,11 +58,15 @@ import numpy as np
 import pandas as pd
 
 from .inputs import Book
+from .rule_base import (SEMANTICS, SEVERITIES, ConfigError, Measurement, Rule, _control_threshold,  # noqa: F401
+                        _is_missing, _pct, controlled_issuers, issuer_voting_fraction, issuer_voting_units,
+                        max_over, security_flag, subparagraph_b_values, tolerances, units_over)
+from .rules_funds import (ICA12d1Ai, ICA12d1Aii, ICA12d1Aiii, InternalLargeIssuers, InternalTurnover,  # noqa: F401
+                          ProspectusMaxIssuerWeight, Rule12d1_1MoneyMarket, Rule12d3_1Assets, Rule12d3_1Debt,
+                          Rule12d3_1Equity, Rule18f4LimitedUser, mmf_status)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 DEFAULT_CONFIG = CONFIG_DIR / "rules_v1.json"
-SEVERITIES = ("regulatory", "prospectus", "internal")
-SEMANTICS = ("acquisition", "quarter_end", "departure")
 
 
 # ----------------------------------------------------------------------------------------------- configuration
@@ -65,10 +78,6 @@ def canonical_json(obj: Any) -> bytes:
 
 def config_hash(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(config)).hexdigest()
-
-
-class ConfigError(ValueError):
-    """The rules configuration is malformed (names the key and what was expected)."""
 
 
 def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -99,6 +108,7 @@ def validate_config(cfg: Mapping[str, Any], source: str = "config") -> None:
     for key in ("version", "fund", "tolerance", "classification", "liquidity", "rules"):
         if key not in cfg:
             raise ConfigError(f"{source}: missing key {key!r}")
+    tolerances(cfg, source)
     for rid, params in cfg["rules"].items():
         if rid not in RULE_CLASSES:
             raise ConfigError(f"{source}: rules.{rid}: unknown rule id; known: {sorted(RULE_CLASSES)}")
@@ -108,154 +118,17 @@ def validate_config(cfg: Mapping[str, Any], source: str = "config") -> None:
         if params.get("semantics") not in SEMANTICS:
             raise ConfigError(f"{source}: rules.{rid}.semantics: expected one of {SEMANTICS}, "
                               f"got {params.get('semantics')!r}")
+        if rid == "rule_35d1_names":
+            try:
+                date.fromisoformat(str(params["amendments_2023"]["compliance_date"]))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ConfigError(f"{source}: rules.{rid}.amendments_2023.compliance_date: expected an ISO date "
+                                  f"(the fund's compliance date for the 2023 amendments), got "
+                                  f"{(params.get('amendments_2023') or {}).get('compliance_date')!r}") from exc
         for k in RULE_CLASSES[rid].required:
             v = params.get(k)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not (0 <= v <= 1):
                 raise ConfigError(f"{source}: rules.{rid}.{k}: expected a fraction in [0, 1], got {v!r}")
-
-
-# ------------------------------------------------------------------------------------------------ measurement
-@dataclass(frozen=True)
-class Measurement:
-    """What a rule measured on one book.
-
-    ``value`` is the worst case (missing data counted against the fund; None when it cannot be bounded), ``best``
-    the best case. ``contributors`` are the subjects (issuers, industries, securities, funds) that push the
-    measure toward the breach under the worst case; ``unknown`` lists subjects with missing data that matter.
-    ``excess_usd`` is the value of assets whose disposal would cure a breach (IRC s.851(d)(2) de minimis sizing).
-    """
-
-    value: float | None
-    best: float | None
-    limit: float
-    kind: str  # "max" (value <= limit) or "min" (value >= limit)
-    basis_usd: float | None
-    contributors: frozenset[str] = frozenset()
-    unknown: tuple[str, ...] = ()
-    excess_usd: float = 0.0
-    details: tuple[dict[str, Any], ...] = ()
-    note: str = ""
-
-
-# ----------------------------------------------------------------------------------------------- shared measures
-def _is_missing(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-
-def issuer_voting_fraction(pos: pd.DataFrame) -> pd.Series:
-    """Fraction of each issuer's outstanding voting securities held (NaN when unknown, 0 when none held).
-
-    Numerator: units held of the issuer's voting classes. Denominator: ``issuer_voting_securities`` when given,
-    otherwise the held voting class's ``shares_outstanding`` (single voting class assumed; several held voting
-    classes without ``issuer_voting_securities`` make it unknown).
-    """
-    issuers = pd.Index(sorted(pos["issuer_id"].unique()), name="issuer_id")
-    v = pos[pos["is_voting"].astype(bool) & (pos["shares"] > 0)]
-    out = pd.Series(0.0, index=issuers, dtype=float)
-    if v.empty:
-        return out.rename(None)
-    g = v.groupby("issuer_id", sort=True)
-    held = g["shares"].sum().astype(float)
-    total = pd.to_numeric(v["issuer_voting_securities"], errors="coerce").groupby(v["issuer_id"]).max()
-    single = pd.to_numeric(v["shares_outstanding"], errors="coerce").groupby(v["issuer_id"]).first()
-    single = single.where(g.size() == 1)  # one held voting class: its outstanding units are the issuer's
-    frac = (held / total).where(total.notna(), held / single)
-    out.loc[frac.index] = frac.to_numpy(float)
-    return out.rename(None)
-
-
-
-def _control_threshold(config: Mapping[str, Any]) -> float:
-    """IRC s.851(c)(2) control threshold, configured once on the controlled-group rule."""
-    try:
-        return float(config["rules"]["irc_851b3Bii_controlled_group"]["control_voting"])
-    except KeyError as exc:
-        raise ConfigError("rules.irc_851b3Bii_controlled_group.control_voting is required (IRC s.851(c)(2) "
-                          "control threshold)") from exc
-
-
-def subparagraph_b_values(book: Book, val: pd.Series, control: float, tol: float
-                          ) -> tuple[pd.Series, tuple[str, ...], str]:
-    """Issuer values for IRC s.851(b)(3)(B) including the fund's proper proportion of its controlled group's
-    investments (Treas. Reg. s.1.851-3(a)). Returns (values, controlled issuers whose investments were not
-    supplied, note). Look-through issuers are treated as ordinary issuers (not Government securities or RICs)."""
-    voting = issuer_voting_fraction(book.positions)
-    ctrl = sorted(i for i, v in voting.items() if not pd.isna(v) and v >= control - tol)
-    if book.look_through is None:
-        note = (f"; controlled issuers {', '.join(ctrl)}: their own investments (s.1.851-3 look-through) were not "
-                f"supplied") if ctrl else ""
-        return val, tuple(ctrl), note
-    lt = book.look_through_usd()
-    if lt.empty:
-        return val, (), "; controlled group declared: no investments to look through"
-    out = val.add(lt, fill_value=0.0)
-    return out, (), f"; look-through of the controlled group adds {lt.sum():,.0f} USD over {len(lt)} issuer(s)"
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.4g}%"
-
-
-# ------------------------------------------------------------------------------------------------------- rules
-class Rule:
-    """Base class. Subclasses set the class attributes and implement :meth:`measure`."""
-
-    rule_id: ClassVar[str]
-    title: ClassVar[str]
-    citation: ClassVar[str]
-    text: ClassVar[str]
-    basis: ClassVar[str]  # total_assets | net_assets | name_assets | issuer_voting | class_outstanding | ...
-    timing: ClassVar[str]  # each_acquisition | quarter_end | daily | quarterly_review | each_rebalance
-    subject: ClassVar[str]  # issuer | security | industry | fund | group
-    required: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, params: Mapping[str, Any], config: Mapping[str, Any]) -> None:
-        self.params = dict(params)
-        self.config = config
-        self.tol = float(config["tolerance"])
-
-    # ---- declared properties
-    @property
-    def severity(self) -> str:
-        return str(self.params["severity"])
-
-    @property
-    def semantics(self) -> str:
-        return str(self.params["semantics"])
-
-    @property
-    def warn_buffer(self) -> float:
-        return float(self.params.get("warn_buffer", 0.0))
-
-    @property
-    def regulatory(self) -> bool:
-        return self.severity == "regulatory"
-
-    def cure_spec(self, breach_class: str) -> Mapping[str, Any] | None:
-        return (self.params.get("cure") or {}).get(breach_class)
-
-    def describe(self) -> dict[str, Any]:
-        return {"rule_id": self.rule_id, "title": self.title, "citation": self.citation, "text": self.text,
-                "basis": self.basis, "timing": self.timing, "severity": self.severity,
-                "semantics": self.semantics, "warn_buffer": self.warn_buffer,
-                "cure": self.params.get("cure")}
-
-    # ---- to implement
-    def measure(self, book: Book) -> Measurement:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def subjects_of(self, security_ids: Iterable[str], book: Book) -> set[str]:
-        """Map securities (e.g. the ones acquired) to this rule's subjects."""
-        ids = [s for s in security_ids if s in book.positions.index]
-        pos = book.positions.loc[ids]
-        if self.subject == "issuer":
-            return set(pos["issuer_id"])
-        if self.subject == "security":
-            return set(ids)
-        if self.subject == "industry":
-            col = self.config["classification"]["industry_column"]
-            return {("(unclassified)" if _is_missing(v) else str(v)) for v in pos[col]}
-        return {"fund"} if ids else set()
 
 
 class _BucketRule(Rule):
@@ -281,12 +154,21 @@ class _BucketRule(Rule):
         other = pos[~self._always_in_bucket(pos) & (pos["value_usd"] > 0)]
         ta = book.total_assets_usd
         val = other.groupby("issuer_id")["value_usd"].sum().astype(float)
-        voting = issuer_voting_fraction(pos).reindex(val.index)
-        t = pd.DataFrame({"value_usd": val, "pct_assets": val / ta, "voting": voting})
-        a_ok = t["pct_assets"] <= float(self.params["issuer_max_assets"]) + self.tol
-        v_lim = float(self.params["issuer_max_voting"]) + self.tol
-        t["in_bucket_worst"] = a_ok & t["voting"].notna() & (t["voting"] <= v_lim)
-        t["in_bucket_best"] = a_ok & (t["voting"].isna() | (t["voting"] <= v_lim))
+        vu = issuer_voting_units(pos).reindex(val.index)
+        vu["held"] = vu["held"].fillna(0.0)
+        voting = vu["held"] / vu["outstanding"]
+        voting = voting.where(vu["held"] > 0, 0.0).where(vu["outstanding"].notna() | (vu["held"] <= 0))
+        t = pd.DataFrame({"value_usd": val, "pct_assets": val / ta, "voting": voting,
+                          "voting_held": vu["held"], "voting_outstanding": vu["outstanding"]})
+        # exact: money against 5% of total assets, units against 10% of the voting securities
+        t["over_assets"] = self.is_over_usd(t["value_usd"], float(self.params["issuer_max_assets"]), ta)
+        v_over = units_over(vu["held"], vu["outstanding"], float(self.params["issuer_max_voting"]))
+        t["over_voting"] = (vu["held"] > 0) & (v_over > self.tol_units)
+        a_ok = ~t["over_assets"]
+        v_ok = ~t["over_voting"]
+        v_known = (vu["held"] <= 0) | vu["outstanding"].notna()
+        t["in_bucket_worst"] = a_ok & v_known & v_ok
+        t["in_bucket_best"] = a_ok & (~v_known | v_ok)
         return t.sort_values("value_usd", ascending=False)
 
     def measure(self, book: Book) -> Measurement:
@@ -295,8 +177,9 @@ class _BucketRule(Rule):
         auto = float(pos.loc[self._always_in_bucket(pos) & (pos["value_usd"] > 0), "value_usd"].sum())
         base = book.cash_usd + auto
         t = self.issuer_table(book)
-        worst = (base + float(t.loc[t["in_bucket_worst"], "value_usd"].sum())) / ta
-        best = (base + float(t.loc[t["in_bucket_best"], "value_usd"].sum())) / ta
+        worst_usd = base + float(t.loc[t["in_bucket_worst"], "value_usd"].sum())
+        best_usd = base + float(t.loc[t["in_bucket_best"], "value_usd"].sum())
+        worst, best = worst_usd / ta, best_usd / ta
         unknown = tuple(t.index[t["in_bucket_best"] & ~t["in_bucket_worst"]])
         contributors = frozenset(t.index[~t["in_bucket_worst"]])
         limit = float(self.params["bucket_min"])
@@ -305,7 +188,8 @@ class _BucketRule(Rule):
                          "in_bucket": bool(r.in_bucket_worst)} for i, r in t.iterrows())
         return Measurement(value=worst, best=best, limit=limit, kind="min", basis_usd=ta,
                            contributors=contributors, unknown=unknown,
-                           excess_usd=max(0.0, limit * ta - worst * ta), details=details,
+                           excess_usd=max(0.0, limit * ta - worst_usd), details=details,
+                           over=limit * ta - worst_usd, best_over=limit * ta - best_usd,
                            note=(f"cash and cash items {_pct(book.cash_usd / ta)}, Government securities and "
                                  f"investment companies {_pct(auto / ta)} of total assets"))
 
@@ -357,15 +241,18 @@ class IRC851b3Bi(Rule):
         keep &= pos["value_usd"] > 0
         ta = book.total_assets_usd
         val = pos[keep].groupby("issuer_id")["value_usd"].sum()
-        val, undeclared, lt_note = subparagraph_b_values(book, val, _control_threshold(self.config), self.tol)
+        val, undeclared, lt_note = subparagraph_b_values(book, val, _control_threshold(self.config),
+                                                         self.tol_units)
         val = val.sort_values(ascending=False)
         limit = float(self.params["issuer_max_assets"])
         frac = val / ta
         value = float(frac.max()) if len(frac) else 0.0
-        over = frac[frac > limit + self.tol]
+        by = max_over(self.usd_over(val, limit, ta))
+        over = frac[self.is_over_usd(val, limit, ta)]
         # a controlled issuer whose own investments are unknown leaves the worst case unbounded
         return Measurement(value=None if undeclared else value, best=value, limit=limit, kind="max", basis_usd=ta,
                            contributors=frozenset(over.index), unknown=undeclared,
+                           over=None if undeclared else by, best_over=by,
                            excess_usd=float((val[over.index] - limit * ta).clip(lower=0).sum()),
                            details=tuple({"subject": i, "value_usd": float(val[i]), "pct_assets": float(frac[i])}
                                          for i in frac.index[:25]),
@@ -394,10 +281,11 @@ class IRC851b3Bii(Rule):
         voting = issuer_voting_fraction(pos)
         ctrl = float(self.params["control_voting"])
         val, undeclared, lt_note = subparagraph_b_values(book, p.groupby("issuer_id")["value_usd"].sum(), ctrl,
-                                                         self.tol)
+                                                         self.tol_units)
         # issuers reached only through the look-through: the fund holds none of their voting securities
         voting = pd.concat([voting, pd.Series(0.0, index=val.index.difference(voting.index))])
-        surely = [i for i in val.index if not pd.isna(voting.get(i)) and voting[i] >= ctrl - self.tol]
+        controlled = set(controlled_issuers(pos, ctrl, self.tol_units))
+        surely = [i for i in val.index if i in controlled]
         maybe = [i for i in val.index if pd.isna(voting.get(i))]
         group_of: dict[str, str | None] = {}
         for i in surely + maybe:
@@ -424,27 +312,71 @@ class IRC851b3Bii(Rule):
             if not multi:
                 return 0.0, None
             k = max(multi, key=lambda k: float(val[multi[k]].sum()))
-            return float(val[multi[k]].sum()) / ta, k
+            return float(val[multi[k]].sum()), k
 
         worst_groups = groups(surely + maybe, lump_unknown=True)
         best_groups = groups(surely, lump_unknown=False)
-        worst, wk = largest(worst_groups)
-        best, _ = largest(best_groups)
+        worst_usd, wk = largest(worst_groups)
+        best_usd, _ = largest(best_groups)
+        worst, best = worst_usd / ta, best_usd / ta
         worst_value: float | None = None if undeclared else worst
         limit = float(self.params["group_max_assets"])
-        breached = wk is not None and worst > limit + self.tol
+        breached = wk is not None and self.is_over_usd(worst_usd, limit, ta)
         contributors = frozenset(worst_groups[wk]) if breached else frozenset()
         unknown = tuple(sorted(set(maybe) | {i for i in surely if group_of[i] is None} | set(undeclared)))
         details = tuple({"subject": k, "issuers": sorted(v), "value_usd": float(val[v].sum()),
                          "pct_assets": float(val[v].sum()) / ta} for k, v in sorted(best_groups.items()))
-        excess = max(0.0, worst * ta - limit * ta)
+        excess = max(0.0, worst_usd - limit * ta)
         return Measurement(value=worst_value, best=best, limit=limit, kind="max", basis_usd=ta,
                            contributors=contributors, unknown=unknown, excess_usd=excess, details=details,
+                           over=None if undeclared else self.usd_over(worst_usd, limit, ta),
+                           best_over=self.usd_over(best_usd, limit, ta),
                            note=f"controlled issuers: {', '.join(sorted(surely)) or 'none'}{lt_note}")
 
     def subjects_of(self, security_ids: Iterable[str], book: Book) -> set[str]:
         ids = [s for s in security_ids if s in book.positions.index]
         return set(book.positions.loc[ids, "issuer_id"])
+
+
+class IRC851b3Biii(Rule):
+    """IRC s.851(b)(3)(B)(iii): qualified publicly traded partnerships together at most 25% of total assets.
+
+    Measured in money: the value of every security flagged ``is_qualified_ptp`` (a judgement under s.851(h) and
+    s.7704, supplied as data; null = unknown) against 25% of total assets. Worst case: unknown flags count as
+    qualified; best case: they do not. The controlled-group look-through of the (B) flush language concerns (i) and
+    (ii) only and is not applied here.
+    """
+
+    rule_id = "irc_851b3Biii_qualified_ptp"
+    title = "RIC diversification: at most 25% in qualified publicly traded partnerships"
+    citation = "Internal Revenue Code s.851(b)(3)(B)(iii), s.851(h), 26 U.S.C. 851; s.851(d)"
+    text = ("At the close of each quarter not more than 25 percent of the value of its total assets is invested in the "
+            "securities of one or more qualified publicly traded partnerships (as defined in subsection (h)).")
+    basis = "total_assets"
+    timing = "quarter_end"
+    subject = "security"
+    required = ("qptp_max_assets",)
+
+    def measure(self, book: Book) -> Measurement:
+        pos = book.positions
+        ta = book.total_assets_usd
+        flag = security_flag(pos, str(self.params.get("column", "is_qualified_ptp")), nullable=True)
+        held = (pos["value_usd"] > 0).to_numpy()
+        yes = flag.eq(True).fillna(False).to_numpy(bool) & held
+        unk = flag.isna().to_numpy() & held
+        yes_v = float(pos.loc[yes, "value_usd"].sum())
+        unk_v = float(pos.loc[unk, "value_usd"].sum())
+        limit = float(self.params["qptp_max_assets"])
+        by = self.usd_over(yes_v + unk_v, limit, ta)
+        return Measurement(value=(yes_v + unk_v) / ta, best=yes_v / ta, limit=limit, kind="max", basis_usd=ta,
+                           contributors=frozenset(pos.index[yes | unk]) if by > self.tol_usd else frozenset(),
+                           unknown=tuple(sorted(pos.index[unk])), excess_usd=max(0.0, by), over=by,
+                           best_over=self.usd_over(yes_v, limit, ta),
+                           details=tuple({"subject": sid, "value_usd": float(pos.at[sid, "value_usd"]),
+                                          "qualified_ptp": None if pd.isna(flag[sid]) else bool(flag[sid])}
+                                         for sid in pos.index[yes | unk]),
+                           note=f"qualified publicly traded partnerships {_pct(yes_v / ta)} of total assets"
+                                + (f", unknown {_pct(unk_v / ta)}" if unk_v else ""))
 
 
 class IndustryConcentration(Rule):
@@ -473,17 +405,18 @@ class IndustryConcentration(Rule):
         known = p[ind.notna()].groupby(ind[ind.notna()])["value_usd"].sum().sort_values(ascending=False)
         unknown_val = float(p.loc[ind.isna(), "value_usd"].sum())
         limit = float(self.params["industry_max"])
-        best = float(known.max()) / basis_usd if len(known) else 0.0
-        best = max(best, max((float(v) / basis_usd for v in p.loc[ind.isna(), "value_usd"]), default=0.0))
-        worst = (float(known.max()) if len(known) else 0.0) + unknown_val
-        worst /= basis_usd
-        frac = known / basis_usd
-        contributors = set(frac.index[frac > limit + self.tol])
-        if unknown_val > 0 and worst > limit + self.tol:
+        best_usd = float(known.max()) if len(known) else 0.0
+        best_usd = max(best_usd, max((float(v) for v in p.loc[ind.isna(), "value_usd"]), default=0.0))
+        worst_usd = (float(known.max()) if len(known) else 0.0) + unknown_val
+        best, worst = best_usd / basis_usd, worst_usd / basis_usd
+        contributors = set(known.index[self.is_over_usd(known, limit, basis_usd)])
+        if unknown_val > 0 and self.is_over_usd(worst_usd, limit, basis_usd):
             contributors |= {"(unclassified)"} | ({str(known.index[0])} if len(known) else set())
         return Measurement(value=worst, best=best, limit=limit, kind="max", basis_usd=basis_usd,
                            contributors=frozenset(contributors),
                            unknown=tuple(sorted(p.index[ind.isna()])),
+                           over=self.usd_over(worst_usd, limit, basis_usd),
+                           best_over=self.usd_over(best_usd, limit, basis_usd),
                            details=tuple({"subject": k, "value_usd": float(v), "pct_assets": float(v) / basis_usd}
                                          for k, v in known.items()),
                            note=f"classification column '{col}'")
@@ -516,7 +449,18 @@ class Rule35d1Names(Rule):
                            basis_usd=basis_usd, contributors=frozenset(nonq),
                            unknown=tuple(sorted(p.index[q.isna()])),
                            excess_usd=max(0.0, limit * basis_usd - yes),
-                           note=f"qualifying set: column '{col}'")
+                           over=limit * basis_usd - yes, best_over=limit * basis_usd - (yes + unk),
+                           note=f"qualifying set: column '{col}'; {self.regime(book.as_of)}")
+
+    def regime(self, as_of: date) -> str:
+        """Which text of Rule 35d-1 governs on ``as_of``: the 2023 amendments (90-day departure cure, quarterly
+        review) from the fund's compliance date (``amendments_2023.compliance_date``, SEC Release IC-35500 of
+        March 14, 2025, 90 FR 13076), the earlier text (80% policy applied when the fund invests) before it."""
+        cd = date.fromisoformat(str(self.params["amendments_2023"]["compliance_date"]))
+        if as_of >= cd:
+            return f"Rule 35d-1 as amended in 2023 applies (compliance date {cd.isoformat()})"
+        return (f"before the 2023 amendments' compliance date {cd.isoformat()}: the earlier Rule 35d-1 text governs "
+                f"(80% policy applied at the time of investment); the 90-day departure cure is the amended rule's")
 
 
 def liquidity_classes(book: Book, config: Mapping[str, Any]) -> pd.DataFrame:
@@ -582,6 +526,7 @@ class Rule22e4Illiquid(Rule):
         counts = lc.loc[asset, "liquidity_class"].fillna("unknown").value_counts().to_dict()
         return Measurement(value=(ill_v + unk_v) / nav, best=ill_v / nav, limit=limit, kind="max", basis_usd=nav,
                            contributors=frozenset(pos.index[ill | unk]), unknown=tuple(sorted(pos.index[unk])),
+                           over=self.usd_over(ill_v + unk_v, limit, nav), best_over=self.usd_over(ill_v, limit, nav),
                            details=tuple({"subject": s, "liquidity_class": lc.at[s, "liquidity_class"],
                                           "days_to_sell": float(lc.at[s, "days_to_sell"]),
                                           "value_usd": float(pos.at[s, "value_usd"])}
@@ -589,282 +534,10 @@ class Rule22e4Illiquid(Rule):
                            note="classes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
-class ICA12d1Ai(Rule):
-    rule_id = "ica_12d1Ai_fund_voting"
-    title = "Fund of funds: at most 3% of an acquired fund's voting securities"
-    citation = "Investment Company Act of 1940 s.12(d)(1)(A)(i), 15 U.S.C. 80a-12(d)(1)(A)(i)"
-    text = ("It is unlawful for a registered investment company to purchase or otherwise acquire any security issued "
-            "by another investment company if, immediately after such purchase, it owns in the aggregate more than 3 "
-            "per centum of the total outstanding voting stock of the acquired company.")
-    basis = "issuer_voting"
-    timing = "each_acquisition"
-    subject = "issuer"
-    required = ("fund_max_voting",)
-    citation_12d1_4 = "Rule 12d1-4(b)(1) under the Investment Company Act, 17 CFR 270.12d1-4 (control condition)"
-    text_12d1_4 = ("The fund relies on Rule 12d1-4 (fund of funds agreement in place): the 3%/5%/10% limits of "
-                   "s.12(d)(1)(A) do not apply, but the acquiring fund and its advisory group may not control the "
-                   "acquired fund (more than 25% of its voting securities, s.2(a)(9)).")
-
-    @property
-    def elected(self) -> bool:
-        return bool(self.config["fund"].get("elects_rule_12d1_4"))
-
-    def describe(self) -> dict[str, Any]:
-        d = super().describe()
-        if self.elected:
-            d.update(citation=self.citation_12d1_4, text=self.text_12d1_4,
-                     title="Fund of funds (Rule 12d1-4): no control of an acquired fund")
-        return d
-
-    def measure(self, book: Book) -> Measurement:
-        pos = book.positions
-        funds = pos[pos["asset_type"].eq("investment_company") & (pos["shares"] > 0)]
-        limit = float(self.params["control_max_voting_12d1_4" if self.elected else "fund_max_voting"])
-        if funds.empty:
-            return Measurement(value=0.0, best=0.0, limit=limit, kind="max", basis_usd=None,
-                               note="no investment company shares held")
-        voting = issuer_voting_fraction(funds)
-        unknown = tuple(sorted(voting.index[voting.isna()]))
-        known = voting.dropna()
-        best = float(known.max()) if len(known) else 0.0
-        worst = None if unknown else best
-        over = known[known > limit + self.tol]
-        return Measurement(value=worst, best=best, limit=limit, kind="max", basis_usd=None,
-                           contributors=frozenset(over.index) | frozenset(unknown), unknown=unknown,
-                           details=tuple({"subject": i, "voting": None if pd.isna(v) else float(v)}
-                                         for i, v in voting.items()))
-
-
-class ICA12d1Aii(Rule):
-    rule_id = "ica_12d1Aii_single_fund"
-    title = "Fund of funds: at most 5% of total assets in one acquired fund"
-    citation = "Investment Company Act of 1940 s.12(d)(1)(A)(ii), 15 U.S.C. 80a-12(d)(1)(A)(ii)"
-    text = ("... securities issued by the acquired company having an aggregate value in excess of 5 per centum of the "
-            "value of the total assets of the acquiring company (measured immediately after the purchase).")
-    basis = "total_assets"
-    timing = "each_acquisition"
-    subject = "issuer"
-    required = ("fund_max_assets",)
-
-    def measure(self, book: Book) -> Measurement:
-        pos = book.positions
-        funds = pos[pos["asset_type"].eq("investment_company") & (pos["value_usd"] > 0)]
-        ta = book.total_assets_usd
-        frac = funds.groupby("issuer_id")["value_usd"].sum() / ta
-        limit = float(self.params["fund_max_assets"])
-        v = float(frac.max()) if len(frac) else 0.0
-        return Measurement(value=v, best=v, limit=limit, kind="max", basis_usd=ta,
-                           contributors=frozenset(frac.index[frac > limit + self.tol]),
-                           details=tuple({"subject": i, "pct_assets": float(x)} for i, x in frac.items()))
-
-
-class ICA12d1Aiii(Rule):
-    rule_id = "ica_12d1Aiii_all_funds"
-    title = "Fund of funds: at most 10% of total assets in all acquired funds"
-    citation = "Investment Company Act of 1940 s.12(d)(1)(A)(iii), 15 U.S.C. 80a-12(d)(1)(A)(iii)"
-    text = ("... securities issued by the acquired company and all other investment companies having an aggregate "
-            "value in excess of 10 per centum of the value of the total assets of the acquiring company.")
-    basis = "total_assets"
-    timing = "each_acquisition"
-    subject = "issuer"
-    required = ("funds_max_assets",)
-
-    def measure(self, book: Book) -> Measurement:
-        pos = book.positions
-        funds = pos[pos["asset_type"].eq("investment_company") & (pos["value_usd"] > 0)]
-        ta = book.total_assets_usd
-        v = float(funds["value_usd"].sum()) / ta
-        limit = float(self.params["funds_max_assets"])
-        return Measurement(value=v, best=v, limit=limit, kind="max", basis_usd=ta,
-                           contributors=frozenset(funds["issuer_id"]) if v > limit + self.tol else frozenset())
-
-
-class _SecuritiesRelated(Rule):
-    timing = "each_acquisition"
-
-    @staticmethod
-    def _sr(book: Book) -> pd.DataFrame:
-        pos = book.positions
-        return pos[pos["is_securities_related"] & (pos["shares"] > 0)]
-
-
-class Rule12d3_1Equity(_SecuritiesRelated):
-    rule_id = "rule_12d3_1_equity_class"
-    title = "Securities-related issuers: at most 5% of a class of equity"
-    citation = "Rule 12d3-1(b)(1) under the Investment Company Act, 17 CFR 270.12d3-1; s.12(d)(3)"
-    text = ("A fund may acquire securities of an issuer that derived more than 15% of its gross revenues from "
-            "securities-related activities if, immediately after the acquisition of any equity security, it owns not "
-            "more than five percent of the outstanding securities of that class of the issuer's equity securities.")
-    basis = "class_outstanding"
-    subject = "security"
-    required = ("class_max",)
-
-    def measure(self, book: Book) -> Measurement:
-        sr = self._sr(book)
-        eq = sr[sr["asset_type"].eq("equity")]
-        limit = float(self.params["class_max"])
-        frac = eq["shares"] / eq["shares_outstanding"]
-        unknown = tuple(sorted(frac.index[frac.isna()]))
-        best = float(frac.max()) if frac.notna().any() else 0.0
-        worst = None if unknown else best
-        return Measurement(value=worst, best=best, limit=limit, kind="max", basis_usd=None,
-                           contributors=frozenset(frac.index[frac > limit + self.tol]) | frozenset(unknown),
-                           unknown=unknown,
-                           details=tuple({"subject": s, "class_fraction": None if pd.isna(x) else float(x)}
-                                         for s, x in frac.items()))
-
-
-class Rule12d3_1Debt(_SecuritiesRelated):
-    rule_id = "rule_12d3_1_debt"
-    title = "Securities-related issuers: at most 10% of outstanding debt"
-    citation = "Rule 12d3-1(b)(2) under the Investment Company Act, 17 CFR 270.12d3-1"
-    text = ("... immediately after the acquisition of any debt security, the acquiring company owns not more than ten "
-            "percent of the outstanding principal amount of the issuer's debt securities.")
-    basis = "issuer_debt_outstanding"
-    subject = "issuer"
-    required = ("debt_max",)
-
-    def measure(self, book: Book) -> Measurement:
-        sr = self._sr(book)
-        debt = sr[sr["asset_type"].eq("debt")]
-        limit = float(self.params["debt_max"])
-        frac = {}
-        for issuer, g in debt.groupby("issuer_id"):
-            out = g["shares_outstanding"].dropna()
-            frac[issuer] = float(g["shares"].sum()) / float(out.max()) if len(out) else float("nan")
-        s = pd.Series(frac, dtype=float)
-        unknown = tuple(sorted(s.index[s.isna()]))
-        best = float(s.max()) if s.notna().any() else 0.0
-        return Measurement(value=None if unknown else best, best=best, limit=limit, kind="max", basis_usd=None,
-                           contributors=frozenset(s.index[s > limit + self.tol]) | frozenset(unknown),
-                           unknown=unknown)
-
-
-class Rule12d3_1Assets(_SecuritiesRelated):
-    rule_id = "rule_12d3_1_assets"
-    title = "Securities-related issuers: at most 5% of total assets in one issuer"
-    citation = "Rule 12d3-1(b)(3) under the Investment Company Act, 17 CFR 270.12d3-1"
-    text = ("... immediately after any such acquisition, the acquiring company has invested not more than five percent "
-            "of the value of its total assets in the securities of the issuer.")
-    basis = "total_assets"
-    subject = "issuer"
-    required = ("issuer_max_assets",)
-
-    def measure(self, book: Book) -> Measurement:
-        sr = self._sr(book)
-        ta = book.total_assets_usd
-        frac = sr[sr["value_usd"] > 0].groupby("issuer_id")["value_usd"].sum() / ta
-        limit = float(self.params["issuer_max_assets"])
-        v = float(frac.max()) if len(frac) else 0.0
-        return Measurement(value=v, best=v, limit=limit, kind="max", basis_usd=ta,
-                           contributors=frozenset(frac.index[frac > limit + self.tol]))
-
-
-class Rule18f4LimitedUser(Rule):
-    rule_id = "rule_18f4_limited_user"
-    title = "Derivatives: limited derivatives user, exposure at most 10% of net assets"
-    citation = "Rule 18f-4(c)(4) under the Investment Company Act, 17 CFR 270.18f-4"
-    text = ("A limited derivatives user adopts policies reasonably designed to manage derivatives risks and limits its "
-            "derivatives exposure (gross notional, delta-adjusted for options, excluding currency and interest-rate "
-            "hedges) to 10 percent of its net assets; if exceeded and not back within five business days the "
-            "adviser reports to the board and the fund comes back within 30 calendar days or adopts a derivatives "
-            "risk management program.")
-    basis = "net_assets"
-    timing = "daily"
-    subject = "fund"
-    required = ("exposure_max",)
-
-    def measure(self, book: Book) -> Measurement:
-        pos = book.positions
-        d = pos[pos["asset_type"].eq("derivative") & ~pos["is_hedge"] & (pos["shares"] != 0)]
-        notional = d["shares"].abs() * d["notional_per_unit_usd"]
-        unknown = tuple(sorted(d.index[notional.isna()]))
-        nav = book.nav_usd
-        known = float(notional.dropna().sum()) / nav
-        limit = float(self.params["exposure_max"])
-        return Measurement(value=None if unknown else known, best=known, limit=limit, kind="max", basis_usd=nav,
-                           contributors=frozenset(["fund"]) if (known > limit + self.tol or unknown) else frozenset(),
-                           unknown=unknown, note=f"{len(d)} derivative positions")
-
-
-class ProspectusMaxIssuerWeight(Rule):
-    rule_id = "prospectus_max_issuer_weight"
-    title = "Maximum weight of one issuer"
-    citation = "Fund prospectus / statement of additional information (investment limitation)"
-    text = "The fund will not invest more than the stated percentage of its net assets in the securities of one issuer."
-    basis = "net_assets"
-    timing = "each_acquisition"
-    subject = "issuer"
-    required = ("issuer_max_net_assets",)
-
-    def measure(self, book: Book) -> Measurement:
-        pos = book.positions
-        p = pos[~pos["asset_type"].eq("government") & (pos["value_usd"] > 0)]
-        frac = p.groupby("issuer_id")["value_usd"].sum() / book.nav_usd
-        limit = float(self.params["issuer_max_net_assets"])
-        v = float(frac.max()) if len(frac) else 0.0
-        return Measurement(value=v, best=v, limit=limit, kind="max", basis_usd=book.nav_usd,
-                           contributors=frozenset(frac.index[frac > limit + self.tol]))
-
-
-class InternalLargeIssuers(Rule):
-    rule_id = "internal_large_issuers_40"
-    title = "Issuers above 5% of net assets together at most 40%"
-    citation = "Internal investment guideline (modelled on the UCITS 5/10/40 rule)"
-    text = "The issuers that each exceed 5% of net assets may together not exceed 40% of net assets."
-    basis = "net_assets"
-    timing = "each_acquisition"
-    subject = "issuer"
-    required = ("large_issuer_threshold", "large_sum_max")
-
-    def measure(self, book: Book) -> Measurement:
-        pos = book.positions
-        p = pos[~pos["asset_type"].eq("government") & (pos["value_usd"] > 0)]
-        frac = p.groupby("issuer_id")["value_usd"].sum() / book.nav_usd
-        large = frac[frac > float(self.params["large_issuer_threshold"]) + self.tol]
-        v = float(large.sum())
-        limit = float(self.params["large_sum_max"])
-        return Measurement(value=v, best=v, limit=limit, kind="max", basis_usd=book.nav_usd,
-                           contributors=frozenset(large.index) if v > limit + self.tol else frozenset(),
-                           details=tuple({"subject": i, "pct_nav": float(x)} for i, x in large.items()))
-
-
-class InternalTurnover(Rule):
-    """Turnover of one rebalance: one-way turnover = 0.5 * sum |units_now - units_before| * price / net assets,
-    at today's prices. (The prospectus turnover ratio, the lesser of purchases or sales over average net assets
-    for a year, is a reporting figure, not a limit; this per-rebalance limit is the optimizer's control.)"""
-
-    rule_id = "internal_turnover"
-    title = "Turnover of one rebalance"
-    citation = "Internal trading guideline"
-    text = "One-way turnover of a rebalance, 0.5 * sum |trade value| / net assets, may not exceed the limit."
-    basis = "net_assets"
-    timing = "each_rebalance"
-    subject = "security"
-    required = ("turnover_max",)
-
-    def measure_trades(self, book: Book, previous: Book | None) -> Measurement:
-        limit = float(self.params["turnover_max"])
-        if previous is None:
-            return Measurement(value=None, best=None, limit=limit, kind="max", basis_usd=book.nav_usd,
-                               unknown=("previous holdings",), note="no previous holdings on record")
-        prev = previous.positions["shares"].reindex(book.positions.index).fillna(0.0)
-        delta = book.positions["shares"] - prev
-        traded = float((delta.abs() * book.positions["price"]).sum())
-        gone = previous.positions.index.difference(book.positions.index)
-        traded += float((previous.positions.loc[gone, "shares"].abs() * previous.positions.loc[gone, "price"]).sum())
-        v = 0.5 * traded / book.nav_usd
-        return Measurement(value=v, best=v, limit=limit, kind="max", basis_usd=book.nav_usd,
-                           contributors=frozenset(delta.index[delta != 0]) if v > limit + self.tol else frozenset())
-
-    def measure(self, book: Book) -> Measurement:
-        return self.measure_trades(book, None)
-
-
 RULE_CLASSES: dict[str, type[Rule]] = {c.rule_id: c for c in (
-    ICA5b1Diversification, IRC851b3A, IRC851b3Bi, IRC851b3Bii, IndustryConcentration, Rule35d1Names,
-    Rule22e4Illiquid, ICA12d1Ai, ICA12d1Aii, ICA12d1Aiii, Rule12d3_1Equity, Rule12d3_1Debt, Rule12d3_1Assets,
-    Rule18f4LimitedUser, ProspectusMaxIssuerWeight, InternalLargeIssuers, InternalTurnover)}
+    ICA5b1Diversification, IRC851b3A, IRC851b3Bi, IRC851b3Bii, IRC851b3Biii, IndustryConcentration, Rule35d1Names,
+    Rule22e4Illiquid, ICA12d1Ai, ICA12d1Aii, ICA12d1Aiii, Rule12d1_1MoneyMarket, Rule12d3_1Equity, Rule12d3_1Debt,
+    Rule12d3_1Assets, Rule18f4LimitedUser, ProspectusMaxIssuerWeight, InternalLargeIssuers, InternalTurnover)}
 
 
 @dataclass
