@@ -262,6 +262,7 @@ class Weight(BaseModel):
     weight: float
     quantity: int
     price_usd: float
+    bea_code: str | None = Field(None, description="the BEA industry carrying most of the position's exposure")
 
 
 class Order(BaseModel):

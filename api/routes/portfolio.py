@@ -10,7 +10,7 @@ from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Path as PathParam, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from ..deps import OperateAccess, Paging, ReadAccess, State
 from ..errors import ApiError
@@ -115,9 +115,42 @@ class ExposurePage(Page[Exposure]):
 
 @router.get("/{universe}/{date}/weights", response_model=WeightPage, summary="Target weights (largest first)")
 def weights(state: State, _: ReadAccess, request: Request, paging: Paging, universe: UniverseP, date: DateP):
+    """Each position with ``bea_code``, the BEA summary industry that carries most of its look-through exposure
+    (null when the universe cannot be loaded or the security has none)."""
     date, d = _day_dir(state, universe, date)
     rows = sorted(_csv(d / FILES["weights"]), key=lambda r: (-r["weight"], r["identifier"]))
+    main = _main_industry(state, universe)
+    for r in rows:
+        r["bea_code"] = main.get(str(r["identifier"]))
     return paging.slice(request, rows, date=date)
+
+
+def _main_industry(state, universe: str) -> dict[str, str]:
+    try:
+        exp = state.universe(universe).exposures
+    except Exception:  # noqa: BLE001 - the weights stand without the link
+        return {}
+    exp = exp[exp.sum(axis=1) > 0]
+    return {str(k): str(v) for k, v in exp.idxmax(axis=1).items()} if not exp.empty else {}
+
+
+PLOTS = ("equity_curve", "drawdown", "weights", "industry_exposure")
+
+
+@router.get("/{universe}/backtest/plots/{name}", summary="A plot of the latest backtest report (PNG)",
+            responses={200: {"content": {"image/png": {}}, "description": "the plot"}})
+def backtest_plot(state: State, _: ReadAccess, universe: UniverseP, name: str):
+    d = _root(state) / universe
+    runs = sorted((p for p in d.glob("backtest_*") if (p / "metrics.json").is_file()),
+                  key=lambda p: p.stat().st_mtime) if d.is_dir() else []
+    stem = name[:-4] if name.endswith(".png") else name
+    if not runs:
+        raise ApiError(404, f"no backtest report for universe {universe!r}", "no-backtest")
+    path = runs[-1] / f"{stem}.png"
+    if not re.fullmatch(r"[a-z_]{1,40}", stem) or not path.is_file():
+        have = sorted(p.stem for p in runs[-1].glob("*.png"))
+        raise ApiError(404, f"no plot {name!r} in {runs[-1].name} (plots: {', '.join(have) or 'none'})", "no-plot")
+    return FileResponse(path, media_type="image/png")
 
 
 @router.get("/{universe}/{date}/orders", response_model=OrderPage, summary="Whole-share orders")

@@ -70,31 +70,92 @@ def open_app(built, embedded_store):
     return create_app(cfg, store=embedded_store)
 
 
-def test_dashboard_renders_every_panel(open_app, built, tmp_path):
+def _view(base: str, tmp: Path, fragment: str) -> str:
+    dom = chromium(f"{base}/dashboard/#{fragment}", tmp, "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    assert 'data-loaded="true"' in html, fragment
+    assert re.search(r'<div id="error" class="error" hidden="">', html), (fragment, html.split('id="error"')[1][:300])
+    return html
+
+
+def _part(html: str, elem_id: str, end: str) -> str:
+    return html.split(f'id="{elem_id}"')[1].split(end)[0]
+
+
+def test_dashboard_drives_every_view(open_app, built, tmp_path):
+    """Each view opened from its shareable URL (the view's state is in the fragment) shows its content."""
     with Server(open_app) as base:
-        dom = chromium(f"{base}/dashboard/", tmp_path, "--dump-dom")
-        assert dom.returncode == 0, dom.stderr[-2000:]
-        html = dom.stdout
-        shot = chromium(f"{base}/dashboard/", tmp_path, f"--screenshot={tmp_path / 'dash.png'}",
-                        "--window-size=1400,2900")
-    assert 'data-loaded="true"' in html
-    assert re.search(r'<div id="error" class="error" hidden="">', html), "the page shows an error"
-    table = html.split('id="impact-table"')[1].split("</table>")[0]
-    assert table.count("<tr data-code=") == 71
-    assert "Computer systems design and related services" in table
-    chart = html.split('id="impact-chart"')[1].split("</svg>")[0]
-    assert chart.count('class="bar"') == 20 and chart.count('class="whisker"') == 60  # bars with rater bands
-    assert html.split('id="suppliers-chart"')[1].split("</svg>")[0].count('class="bar"') == 10
-    assert "automatability" in html.split('id="top-occupations"')[1].split("</ul>")[0]
-    weights = html.split('id="weights-table"')[1].split("</table>")[0]
-    latest = max(p.name for p in (built["home"] / "portfolio" / "synth20").iterdir())  # other tests may add days
-    assert weights.count("<tr><td>S0") >= 10 and f"synth20 on {latest}" in html
-    assert html.split('id="exposure-chart"')[1].split("</svg>")[0].count('class="bar"') >= 3
-    breaches = html.split('id="breaches-table"')[1].split("</table>")[0]
-    assert "prospectus_max_issuer_weight" in breaches and "open breach" in html and "verified" in html
+        impact = _view(base, tmp_path, "view=impact&q=2024Q3")
+        industry = _view(base, tmp_path, "view=industry&code=5415&q=2024Q3")
+        whatif = _view(base, tmp_path, "view=whatif&min=0.5&red=0.2&run=1")
+        forecasts = _view(base, tmp_path, "view=forecasts")
+        portfolio = _view(base, tmp_path, "view=portfolio&universe=synth20")
+        compliance = _view(base, tmp_path, "view=compliance")
+        journal = _view(base, tmp_path, "view=journal")
+        shot = chromium(f"{base}/dashboard/#view=impact", tmp_path, f"--screenshot={tmp_path / 'dash.png'}",
+                        "--window-size=1400,2400")
+        narrow = chromium(f"{base}/dashboard/#view=industry&code=5415", tmp_path,
+                          f"--screenshot={tmp_path / 'narrow.png'}", "--window-size=420,1800")
+    # impact: every industry in the table, the 20 largest as bars with the raters' band, round axis ticks
+    table = _part(impact, "impact-table", "</table>")
+    assert table.count("<tr data-code=") == 71 and "Computer systems design and related services" in table
+    chart = _part(impact, "impact-chart", "</svg>")
+    assert chart.count('class="bar"') == 20 and chart.count('class="whisker"') == 60
+    ticks = [float(t.replace(",", "")) for t in re.findall(r'class="muted tick">([0-9.,]+)<', chart)]
+    assert len(ticks) >= 3 and all(abs(t * 4 - round(t * 4)) < 1e-9 or t >= 1 for t in ticks), ticks
+    # sector-level OEWS layer: identical shares within sectors are explained on screen
+    assert "publishes occupations by sector" in _part(impact, "sector-note", "</p>")
+    assert 'href="#view=industry&amp;code=5415"' in table  # every code links to its industry view
+    # industry: history chart and table over the built quarters, supply chain, occupations
+    assert _part(industry, "history-chart", "</svg>").count('class="line s1"') == 1
+    assert _part(industry, "history-table", "</table>").count("<tr><td>2024Q") == 2
+    assert _part(industry, "suppliers-chart", "</svg>").count('class="bar"') == 10
+    assert "automatability" in _part(industry, "top-occupations", "</ul>")
+    # what-if: every industry's price change, the largest falls charted
+    assert _part(whatif, "whatif-table", "</table>").count("<tr><td><a href=") == 71
+    assert _part(whatif, "whatif-chart", "</svg>").count('class="bar"') >= 10
+    assert "Labour cost saved $" in _part(whatif, "whatif-summary", "</p>")
+    # forecasts: the fixture's 30 industries with quantile bands
+    assert _part(forecasts, "forecast-table", "</table>").count("<tr>") == 30 + 1
+    assert _part(forecasts, "forecast-chart", "</svg>").count('class="median"') == 30
+    # portfolio: weights with industry links, exposure, the backtest section says what is missing
+    weights = _part(portfolio, "weights-table", "</table>")
+    latest = max(p.name for p in (built["home"] / "portfolio" / "synth20").iterdir() if p.name[:2] == "20")
+    assert weights.count("<tr><td>S0") >= 10 and f"synth20 on {latest}" in portfolio
+    assert _part(portfolio, "exposure-chart", "</svg>").count('class="bar"') >= 3
+    assert "no backtest of synth20" in portfolio
+    # compliance: the open breach of the recorded universe, the verified chain
+    breaches = _part(compliance, "breaches-table", "</table>")
+    assert "prospectus_max_issuer_weight" in breaches and "testfund" in breaches
+    assert "open breach" in compliance and "verified" in compliance
+    assert "decision" in _part(journal, "journal-meta", "</small>")
     assert shot.returncode == 0 and (tmp_path / "dash.png").stat().st_size > 50_000
+    assert narrow.returncode == 0 and (tmp_path / "narrow.png").stat().st_size > 20_000
     SHOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(tmp_path / "dash.png", SHOT)
+    shutil.copy(tmp_path / "narrow.png", SHOT.with_name("econgraph-dashboard-420px.png"))
+
+
+def test_dashboard_task_search_view(built, tmp_path):
+    """The task view on a small real quarter: hits above the floor with every rater's score."""
+    from graph.embedded import EmbeddedGraphStore
+
+    from .conftest import subset_graph
+
+    home = tmp_path / "home"
+    store = EmbeddedGraphStore(home)
+    store.write_quarter(subset_graph(built["graphs"]["2024Q3"]))
+    cache = api_settings_for(home).embedding_cache_dir
+    cfg = ApiSettings(core=Settings(home=home, environment="development"), keys=[], task_index_on_startup=True,
+                      embedding_cache_dir=cache, rate_limit_per_second=1000, rate_limit_burst=1000)
+    app = create_app(cfg, store=store)
+    with Server(app) as base:
+        assert app.state.econ.task_index.wait(timeout=300)
+        html = _view(base, tmp_path, "view=tasks&tq=give%20patients%20medication&tmin=0.3")
+    rows = _part(html, "tasks-table", "</table>")
+    assert "Registered Nurses" in rows and "human " in rows and "gpt4 " in rows
+    assert "repeated statements collapsed" in html
 
 
 def test_dashboard_asks_for_a_key_when_keys_are_required(built, embedded_store, tmp_path):
@@ -103,4 +164,5 @@ def test_dashboard_asks_for_a_key_when_keys_are_required(built, embedded_store, 
         dom = chromium(f"{base}/dashboard/", tmp_path, "--dump-dom")
         headers = httpx.get(f"{base}/dashboard/app.js").headers
     assert "enter an API key with role read" in dom.stdout
+    assert "<tr data-code=" not in dom.stdout and 'class="bar"' not in dom.stdout  # no data shown without a key
     assert "default-src 'self'" in headers["content-security-policy"]
