@@ -596,7 +596,7 @@ def serve(
     port: int = typer.Option(8000, "--port"),
 ) -> None:
     """Serve the v1 API and the dashboard (http://HOST:PORT/dashboard/)."""
-    from .serve import serve as run_server
+    from api.server import serve as run_server
 
     try:
         run_server(get_settings(), host, port)

@@ -1,9 +1,12 @@
-"""Run the API with uvicorn (``econgraph serve`` calls :func:`serve`)."""
+"""Run the API with uvicorn (``econgraph serve`` calls :func:`serve`).
+
+It lives in ``api/`` (the layer it starts), not in ``pipeline/``: the pipeline layer sits below the API and never
+imports it; only the CLI, the composition root, reaches both."""
 from __future__ import annotations
 
 import logging
 
-from .settings import Settings
+from pipeline.settings import Settings
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info") -> None:
@@ -14,8 +17,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, log_
     """
     import uvicorn
 
-    from api.main import create_app
-    from api.settings import api_settings
+    from .main import create_app
+    from .settings import api_settings
 
     cfg = api_settings(settings)
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
