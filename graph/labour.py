@@ -9,6 +9,23 @@ occupation code), ``exposure_eloundou_tasks`` (published human and GPT-4 labels)
 estimates were published by then. Quarters released before the first industry file of the snapshot (May 2022,
 published 2023-03-31) get the occupation layer of that nearest published year, flagged ``backcast`` in every output.
 
+**Layer selection** (:func:`labour_layer_for`, used by every builder: quarterly graphs and nowcast quarters).
+Given an information date ``d``, the layer is the newest OEWS May year ``Y`` with ``oews_published(Y) <= d``
+(March 31 of ``Y + 1``), at the finest industry detail that year publishes. Dates before the first year in the
+warehouse get that nearest later year, flagged ``backcast``.
+
+**Backcast wage level** (:func:`backcast_wage_scale`). A backcast layer keeps the later year's occupation mix
+per industry (the part we cannot observe earlier) but not its dollar level: each BEA industry ``j``'s wage bill
+is scaled by ``s_j = C_q(j) / C_L(j)``, where ``C_L(j)`` is BEA compensation of employees (Use table row
+``V001``, after redefinitions) in the IO year nearest the layer's May year and ``C_q(j) = (C_Y(j) / VA_Y(j))
+VA_q(j)`` is the compensation implied for the quarter: the labour share of value added in the IO year ``Y`` the
+quarter's graph uses (published by its information date) times the quarter's value added (GDP by industry,
+SAAR). An industry whose factor is undefined (non-positive compensation or value added) gets the ratio of the
+totals over the industries where it is defined (``national_factor``). Finally the scaled wage bill never exceeds
+the quarter's value added: ``s_j <= VA_q(j) / W_L(j)`` when ``VA_q(j) > 0`` (``capped_at_value_added``).
+Employment stays the layer's; ``mean_wage_usd`` and ``wage_bill_usd`` are scaled. The method is recorded per
+industry (``wage_scaling``, ``wage_scale_factor`` in impact rows) and in the manifest (``labour_layer``).
+
 **Granularity.** May 2022-2024 give 2-digit sectors; May 2025 gives 3- and 4-digit industries. Within each 3-digit
 industry we use its 4-digit children when they partition it (their total employment is within 0.5% of the parent's),
 else the 3-digit row; years with sectors only use the sectors. Each OEWS industry is allocated to BEA summary
@@ -33,6 +50,7 @@ from ingest.calendar import oews_published
 from .impact import score_from_labels, task_weights
 
 HOURS_PER_YEAR = 2080.0
+USD_PER_MILLION = 1_000_000.0
 TOP_CODE_ANNUAL_USD = 239_200.0
 PARTITION_TOLERANCE = 0.005
 
@@ -46,6 +64,36 @@ class OewsChoice:
     year: int
     backcast: bool
     published: pd.Timestamp
+
+
+@dataclass(frozen=True)
+class LabourLayer:
+    """The OEWS layer a date uses: May ``year``, its publication date, ``backcast`` and ``granularity``."""
+
+    year: int
+    published: pd.Timestamp
+    backcast: bool
+    granularity: str  # "naics4/naics3" (finest published detail) or "sector"
+
+    @property
+    def period(self) -> str:
+        return f"{self.year}-05"
+
+
+def layer_granularity(oews_industry: pd.DataFrame, year: int) -> str:
+    levels = set(oews_industry.loc[oews_industry["year"] == year, "industry_level"].unique())
+    return "naics4/naics3" if "naics3" in levels else "sector"
+
+
+def labour_layer_for(oews_industry: pd.DataFrame, info_date) -> LabourLayer:
+    """The labour layer for information date ``info_date`` (module docstring, "Layer selection").
+
+    The newest OEWS May year published by ``info_date`` (else the earliest year, ``backcast=True``), with the
+    finest industry detail it has. Use :meth:`BuildInputs.employs` (or :func:`employs_for_year`) with
+    ``layer.year`` for its EMPLOYS edges, and :func:`backcast_wage_scale` when ``layer.backcast``.
+    """
+    c = choose_oews_year(oews_industry, info_date)
+    return LabourLayer(c.year, c.published, c.backcast, layer_granularity(oews_industry, c.year))
 
 
 def choose_oews_year(oews_industry: pd.DataFrame, as_of) -> OewsChoice:
@@ -88,6 +136,37 @@ def _industry_rows(oews: pd.DataFrame, year: int) -> tuple[pd.DataFrame, str]:
         if not any(cov.startswith(first[:2]) for cov in covered) or s == "99":
             chosen.append(s)
     return yr[yr["industry_code"].isin(chosen)], "naics4/naics3"
+
+
+def backcast_wage_scale(wage_bill: pd.Series, comp_layer: pd.Series, comp_io_year: pd.Series,
+                        va_io_year: pd.Series, va_quarter: pd.Series) -> pd.DataFrame:
+    """Per-industry factors that move a backcast layer's wage bill to the quarter's level (module docstring).
+
+    Inputs are indexed by BEA code: ``wage_bill`` the layer's wage bill (USD), ``comp_layer`` compensation in the
+    IO year nearest the layer, ``comp_io_year``/``va_io_year`` compensation and value added of the quarter's IO
+    year, ``va_quarter`` the quarter's value added (the four BEA series in USD millions, the wage bill in USD). Returns
+    ``bea_code, wage_scale_factor, wage_scaling`` for the industries of ``wage_bill``.
+    """
+    codes = wage_bill.index
+    c_l = comp_layer.reindex(codes).astype(float)
+    c_y = comp_io_year.reindex(codes).astype(float)
+    va_y = va_io_year.reindex(codes).astype(float)
+    va_q = va_quarter.reindex(codes).astype(float)
+    c_q = c_y / va_y.where(va_y > 0) * va_q
+    ok = (c_q > 0) & (c_l > 0) & np.isfinite(c_q) & np.isfinite(c_l)
+    if not ok.any():
+        raise LabourDataError("backcast wage scaling: no industry has positive compensation in both the layer's "
+                              "IO year and the quarter (BEA Use row V001)")
+    national = float(c_q[ok].sum() / c_l[ok].sum())
+    factor = (c_q / c_l).where(ok, national)
+    method = pd.Series("bea_compensation", index=codes).where(ok, "national_factor")
+    w = wage_bill.astype(float)
+    cap = (va_q * USD_PER_MILLION / w.where(w > 0)).where(va_q > 0)
+    over = cap.notna() & (factor > cap)
+    factor = factor.where(~over, cap)
+    method = method.where(~over, method + ";capped_at_value_added")
+    return pd.DataFrame({"bea_code": codes, "wage_scale_factor": factor.to_numpy(),
+                         "wage_scaling": method.to_numpy()})
 
 
 def employs_for_year(oews_industry: pd.DataFrame, xwalk: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:

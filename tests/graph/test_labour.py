@@ -71,3 +71,74 @@ def test_performs_weights_sum_to_one_across_onet_specialties():
     assert p.to_dict() == pytest.approx({1: 1 / 3, 2: 1 / 6, 3: 1 / 2})
     with pytest.raises(LabourDataError, match="30.1"):
         performs(tasks, xw, "30.1")
+
+
+# ---------------------------------------------------------------------------------------------- real data
+@pytest.fixture(scope="module")
+def real_inputs(warehouse):
+    from graph.build import load_inputs
+
+    return load_inputs(warehouse)
+
+
+def _layer_wage_bills(inputs, quarter):
+    from graph.build import available_quarters, io_year_as_of, quarterly_gdp
+    from graph.labour import labour_layer_for
+    from ingest.calendar import bea_quarterly_published
+
+    assert quarter in available_quarters(inputs.gdp)
+    as_of = bea_quarterly_published(quarter)
+    layer = labour_layer_for(inputs.oews_industry, as_of)
+    io_year = io_year_as_of(inputs.io_years(), as_of)
+    va = quarterly_gdp(inputs.gdp, quarter, "value_added")
+    emp, _, scaling = inputs.layer_employs(layer, quarter, io_year, va)
+    return layer, emp.groupby("bea_code")["wage_bill_usd"].sum(), va * 1e6, scaling.set_index("bea_code")
+
+
+def test_backcast_wage_bill_follows_bea_compensation(real_inputs):
+    """The backcast layer is scaled per industry: never above value added, and 5415 no longer frozen at its
+    May 2022 level (the bug: $206B in both 2005Q1 and 2023Q1)."""
+    old, wb_old, va_old, sc_old = _layer_wage_bills(real_inputs, "2005Q1")
+    new, wb_new, _, sc_new = _layer_wage_bills(real_inputs, "2023Q1")
+    assert old.backcast and not new.backcast
+    assert (sc_new["wage_scaling"] == "none").all() and (sc_new["wage_scale_factor"] == 1.0).all()
+    assert sc_old["wage_scaling"].str.startswith(("bea_compensation", "national_factor")).all()
+    assert (wb_old <= va_old.reindex(wb_old.index) * (1 + 1e-9)).all()  # wages never exceed value added
+    # 5415's compensation (Use row V001) grew ~4x 2002 -> 2022; its wage bill now moves with it
+    assert 0.15 < wb_old["5415"] / wb_new["5415"] < 0.5
+    # the occupation mix is the layer's: shares within an industry are unchanged by the scaling
+    emp_old = real_inputs.layer_employs(old, "2005Q1", 2002, va_old / 1e6)[0]
+    base = real_inputs.employs(old.year)[0]
+    m = emp_old[emp_old.bea_code == "5415"].set_index("soc")["wage_bill_usd"]
+    b = base[base.bea_code == "5415"].set_index("soc")["wage_bill_usd"]
+    pd.testing.assert_series_equal(m / m.sum(), b / b.sum())
+
+
+def test_backcast_scale_fallbacks_and_cap():
+    from graph.labour import backcast_wage_scale
+
+    idx = ["a", "b", "c"]
+    wb = pd.Series([100e6, 50e6, 80e6], index=idx)  # USD
+    s = backcast_wage_scale(wb, comp_layer=pd.Series([200.0, 0.0, 100.0], index=idx),  # USD millions
+                            comp_io_year=pd.Series([100.0, 10.0, 50.0], index=idx),
+                            va_io_year=pd.Series([200.0, 20.0, 100.0], index=idx),
+                            va_quarter=pd.Series([300.0, 40.0, 60.0], index=idx)).set_index("bea_code")
+    # a: labour share 0.5 x VA 300 = 150 -> 150 / 200
+    assert s.loc["a", "wage_scale_factor"] == pytest.approx(0.75)
+    assert s.loc["a", "wage_scaling"] == "bea_compensation"
+    # b: no layer compensation -> ratio of totals over a and c: (150 + 30) / 300
+    assert s.loc["b", "wage_scale_factor"] == pytest.approx(0.6) and s.loc["b", "wage_scaling"] == "national_factor"
+    # c: 30/100 = 0.3 -> 24 M of wages, below VA 60 M: no cap; now shrink VA to force it
+    assert s.loc["c", "wage_scale_factor"] == pytest.approx(0.3)
+    # the layer puts 300 M of wages where BEA measured 100 M of compensation (an allocation artefact): scaled by
+    # 0.9 x 30 / 100 = 0.27 it would be 81 M > 30 M of value added, so it is capped at value added
+    big = pd.Series([300e6, 50e6, 80e6], index=idx)
+    t = backcast_wage_scale(big, pd.Series([100.0] * 3, index=idx), pd.Series([90.0] * 3, index=idx),
+                            pd.Series([100.0] * 3, index=idx), pd.Series([30.0] * 3, index=idx)).set_index("bea_code")
+    assert t.loc["a", "wage_scale_factor"] == pytest.approx(0.1)
+    assert t.loc["a", "wage_scaling"] == "bea_compensation;capped_at_value_added"
+    assert t.loc["b", "wage_scale_factor"] == pytest.approx(0.27) and t.loc["b", "wage_scaling"] == "bea_compensation"
+    assert (big * t["wage_scale_factor"] <= 30e6 * (1 + 1e-12)).all()
+    with pytest.raises(LabourDataError, match="V001"):
+        backcast_wage_scale(wb, pd.Series(0.0, index=idx), pd.Series(0.0, index=idx), pd.Series(1.0, index=idx),
+                            pd.Series(1.0, index=idx))
