@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ingest.calendar import SNAPSHOT_VINTAGE_NOTE, bea_annual_io_published, bea_quarterly_published
+from ingest.oews import SOC_2010_LAST_YEAR
 from ingest.warehouse import Warehouse
 
 from . import io_math
@@ -97,6 +98,7 @@ class BuildInputs:
     xwalk_onet_soc: pd.DataFrame
     eloundou: pd.DataFrame
     manifests: dict
+    xwalk_soc_2010_2018: pd.DataFrame | None = None
     extra_scores: pd.DataFrame | None = None
     onet_release: str = "29.1"
     weight_scheme: str = "core"
@@ -116,7 +118,8 @@ class BuildInputs:
     def employs(self, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         key = ("employs", year)
         if key not in self._cache:
-            self._cache[key] = employs_for_year(self.oews_industry, self.xwalk_oews_bea, year)
+            self._cache[key] = employs_for_year(self.oews_industry, self.xwalk_oews_bea, year,
+                                                self.xwalk_soc_2010_2018, self.xwalk_onet_soc)
         return self._cache[key]
 
     def value_added_parts(self, year: int) -> pd.DataFrame:
@@ -181,7 +184,8 @@ class BuildInputs:
         return self._cache["static"]
 
     def _all_employs_socs(self) -> set[str]:
-        det = self.oews_industry[self.oews_industry["o_group"] == "detailed"]
+        det = self.oews_industry[(self.oews_industry["o_group"] == "detailed")
+                                 & (self.oews_industry["year"] > SOC_2010_LAST_YEAR)]  # SOC 2010 codes are mapped
         return set(det["occ_code"])
 
 
@@ -198,6 +202,7 @@ def load_inputs(wh: Warehouse, *, extra_scores: pd.DataFrame | None = None, weig
         xwalk_oews_bea=wh.read("xwalk_oews_industry_bea", "crosswalks"),
         onet_tasks=wh.read("onet_tasks", "onet"),
         xwalk_onet_soc=wh.read("xwalk_onet_soc", "crosswalks"),
+        xwalk_soc_2010_2018=wh.read("xwalk_soc_2010_2018", "crosswalks"),
         eloundou=wh.read("exposure_eloundou_tasks", "exposure"),
         manifests={s: wh.manifest(s) for s in SOURCES},
         extra_scores=extra_scores, weight_scheme=weight_scheme, score_scheme=score_scheme,
@@ -270,8 +275,8 @@ def build_quarter(inputs: BuildInputs, quarter: str | Quarter) -> QuarterBuild:
     imp = result.industries.reset_index()
     imp.insert(0, "quarter", q)
     imp["backcast"] = layer.backcast
-    imp = imp.merge(coverage[["bea_code", "suppressed_employment_share", "imputed_wage_share"]], on="bea_code",
-                    how="left")
+    imp = imp.merge(coverage[["bea_code", "suppressed_employment_share", "imputed_wage_share",
+                              "unmapped_soc_wage_share"]], on="bea_code", how="left")
     imp = imp.merge(scaling, on="bea_code", how="left")
     imp["wage_scaling"] = imp["wage_scaling"].fillna("none").astype(str)
     imp["oews_period"] = layer.period

@@ -32,6 +32,15 @@ else the 3-digit row; years with sectors only use the sectors. Each OEWS industr
 industries with the crosswalk's documented shares (2017 detail gross output), so a sector's occupation mix is shared
 by the BEA industries in it: that is the main approximation for May 2022-2024 and is reported as ``granularity``.
 
+**SOC 2010 layers** (May 2018 and earlier, :data:`ingest.oews.SOC_2010_LAST_YEAR`). Their occupation codes are
+mapped to the codes of the rest of the graph before allocation: SOC 2010 -> SOC 2018 with the BLS crosswalk
+(``xwalk_soc_2010_2018``, published November 2017, so usable at every date the layer is), then SOC 2018 -> OEWS
+occupation code (``xwalk_onet_soc``: OEWS aggregates such as ``13-1020``). A SOC 2010 code that the crosswalk
+splits into ``k`` SOC 2018 codes gives each ``1/k`` of its employment and wage bill (equal split: no occupation
+employment under both classifications was published by the layer's date); codes merged by the crosswalk add up.
+A code the crosswalk does not list keeps its own code when that is an OEWS code of a SOC 2018 year; otherwise its
+wage bill is reported as ``unmapped_soc_wage_share`` of the industry, never silently dropped.
+
 **Wage bill** = employment x mean annual wage (USD). Only ``detailed`` occupations are used (never the broad/major
 aggregates). Employment that BLS suppressed is left out and its share reported. Where the annual mean wage is not
 published: hourly-only occupations use hourly x 2,080 hours (the BLS convention); otherwise the occupation's
@@ -46,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ingest.calendar import oews_published
+from ingest.oews import SOC_2010_LAST_YEAR
 
 from .impact import score_from_labels, task_weights
 
@@ -169,12 +179,32 @@ def backcast_wage_scale(wage_bill: pd.Series, comp_layer: pd.Series, comp_io_yea
                          "wage_scaling": method.to_numpy()})
 
 
-def employs_for_year(oews_industry: pd.DataFrame, xwalk: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def soc_2010_weights(codes, xwalk_soc_2010_2018: pd.DataFrame, xwalk_onet_soc: pd.DataFrame,
+                     known: set[str]) -> pd.DataFrame:
+    """``soc_2010, soc, weight``: each SOC 2010 code's share going to each graph occupation code (module
+    docstring, "SOC 2010 layers"). Codes the crosswalk lacks map to themselves when in ``known`` (OEWS codes of
+    SOC 2018 years); the rest are absent from the result."""
+    xw = xwalk_soc_2010_2018[["soc_2010", "soc_2018"]].dropna().drop_duplicates()
+    to_oews = (xwalk_onet_soc[["soc_2018", "oews_occ_code"]].dropna().drop_duplicates("soc_2018")
+               .set_index("soc_2018")["oews_occ_code"])
+    xw = xw[xw["soc_2010"].isin(set(codes))].copy()
+    xw["weight"] = 1.0 / xw.groupby("soc_2010")["soc_2018"].transform("nunique")
+    xw["soc"] = xw["soc_2018"].map(to_oews).fillna(xw["soc_2018"])
+    same = sorted(set(codes) - set(xw["soc_2010"]) & known)
+    out = pd.concat([xw[["soc_2010", "soc", "weight"]],
+                     pd.DataFrame({"soc_2010": same, "soc": same, "weight": 1.0})], ignore_index=True)
+    return out.groupby(["soc_2010", "soc"], as_index=False)["weight"].sum()
+
+
+def employs_for_year(oews_industry: pd.DataFrame, xwalk: pd.DataFrame, year: int,
+                     xwalk_soc_2010_2018: pd.DataFrame | None = None,
+                     xwalk_onet_soc: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """EMPLOYS edges for one OEWS year.
 
     Returns ``(edges, coverage)``: edges ``bea_code, soc, employment, wage_bill_usd, mean_wage_usd,
     imputed_wage_bill_usd, period`` and per-industry coverage ``bea_code, suppressed_employment_share,
-    imputed_wage_share, granularity``.
+    imputed_wage_share, unmapped_soc_wage_share, granularity``. A SOC 2010 year (May 2018 and earlier) needs
+    both SOC crosswalks.
     """
     rows, granularity = _industry_rows(oews_industry, year)
     det = rows[rows["o_group"] == "detailed"].copy()
@@ -199,10 +229,28 @@ def employs_for_year(oews_industry: pd.DataFrame, xwalk: pd.DataFrame, year: int
     ok = det[~suppressed].copy()
     ok["wage_bill_usd"] = ok["employment"] * ok["mean_wage_usd"]
     ok["imputed_wage_bill_usd"] = ok["wage_bill_usd"].where(ok["wage_imputed"], 0.0)
+    ok["unmapped_wage_bill_usd"] = 0.0
+    if year <= SOC_2010_LAST_YEAR:
+        if xwalk_soc_2010_2018 is None or xwalk_onet_soc is None:
+            raise LabourDataError(f"OEWS May {year} uses SOC 2010 codes: the SOC 2010 -> 2018 and O*NET-SOC -> "
+                                  f"OEWS crosswalks are needed to map them")
+        later = oews_industry[(oews_industry["year"] > SOC_2010_LAST_YEAR) & (oews_industry["o_group"] == "detailed")]
+        wts = soc_2010_weights(ok["occ_code"].unique(), xwalk_soc_2010_2018, xwalk_onet_soc,
+                               set(later["occ_code"]))
+        mapped = ok.merge(wts, left_on="occ_code", right_on="soc_2010", how="left")
+        lost = mapped["soc"].isna()
+        mapped.loc[lost, "unmapped_wage_bill_usd"] = mapped.loc[lost, "wage_bill_usd"]
+        mapped["weight"] = mapped["weight"].fillna(1.0)
+        for col in ("employment", "wage_bill_usd", "imputed_wage_bill_usd"):
+            mapped[col] = mapped[col] * mapped["weight"]
+            mapped.loc[lost, col] = 0.0
+        mapped["occ_code"] = mapped["soc"].fillna(mapped["occ_code"])
+        ok = mapped.drop(columns=["soc_2010", "soc", "weight"])
     xw = xwalk[["oews_industry_code", "bea_code", "share"]].rename(columns={"oews_industry_code": "industry_code"})
     alloc = ok.merge(xw, on="industry_code", how="inner")
-    for col in ("employment", "wage_bill_usd", "imputed_wage_bill_usd"):
+    for col in ("employment", "wage_bill_usd", "imputed_wage_bill_usd", "unmapped_wage_bill_usd"):
         alloc[col] = alloc[col] * alloc["share"]
+    unmapped = alloc.groupby("bea_code")[["wage_bill_usd", "unmapped_wage_bill_usd"]].sum()
     edges = alloc.groupby(["bea_code", "occ_code"], as_index=False)[
         ["employment", "wage_bill_usd", "imputed_wage_bill_usd"]].sum()
     edges = edges[edges["employment"] > 0].rename(columns={"occ_code": "soc"})
@@ -222,6 +270,9 @@ def employs_for_year(oews_industry: pd.DataFrame, xwalk: pd.DataFrame, year: int
     coverage["suppressed_employment_share"] = (1 - coverage["detailed_employment"] / coverage["total_employment"]
                                                ).clip(lower=0.0)
     coverage["imputed_wage_share"] = (wb["imputed_wage_bill_usd"] / wb["wage_bill_usd"]).reindex(coverage.index)
+    coverage["unmapped_soc_wage_share"] = (unmapped["unmapped_wage_bill_usd"]
+                                           / (unmapped["wage_bill_usd"] + unmapped["unmapped_wage_bill_usd"])
+                                           ).reindex(coverage.index).fillna(0.0)
     coverage["granularity"] = granularity
     coverage.index.name = "bea_code"
     return edges.reset_index(drop=True), coverage.reset_index()
@@ -229,7 +280,8 @@ def employs_for_year(oews_industry: pd.DataFrame, xwalk: pd.DataFrame, year: int
 
 def occupations(oews_industry: pd.DataFrame, onet_occupations: pd.DataFrame | None = None) -> pd.DataFrame:
     """Occupation nodes: OEWS detailed codes (SOC 2018, or OEWS aggregates such as 13-1020) with titles."""
-    det = oews_industry[oews_industry["o_group"] == "detailed"].sort_values("year")
+    det = oews_industry[(oews_industry["o_group"] == "detailed")
+                        & (oews_industry["year"] > SOC_2010_LAST_YEAR)].sort_values("year")  # SOC 2018 codes only
     occ = det.drop_duplicates("occ_code", keep="last")[["occ_code", "occ_title"]]
     return occ.rename(columns={"occ_code": "soc", "occ_title": "title"}).sort_values("soc").reset_index(drop=True)
 
