@@ -278,6 +278,26 @@ def employs_for_year(oews_industry: pd.DataFrame, xwalk: pd.DataFrame, year: int
     return edges.reset_index(drop=True), coverage.reset_index()
 
 
+def national_share_direct(oews_industry: pd.DataFrame, year: int, automatability: pd.DataFrame) -> pd.Series:
+    """Check figure per rater: ``sum_o W(o) a(o) / sum_o W(o)`` over the cross-industry (``000000``) detailed rows
+    of ``year`` (no industry allocation: the published national wage bills and the occupation automatability
+    ``a(o)`` of :func:`graph.impact.occupation_automatability`), over occupations the rater scored. The graph's
+    national ``automatable_share`` (sum over industries) should be close; the gap measures what the industry
+    allocation, suppression and imputation change."""
+    nat = oews_industry[(oews_industry["year"] == year) & (oews_industry["industry_code"] == "000000")
+                        & (oews_industry["o_group"] == "detailed") & oews_industry["employment"].notna()]
+    if nat.empty:
+        raise LabourDataError(f"OEWS May {year}: no cross-industry (000000) detailed rows")
+    wage = nat["mean_wage_usd"].astype(float).fillna(nat["hourly_mean_wage_usd"].astype(float) * HOURS_PER_YEAR)
+    wb = (nat["employment"].astype(float) * wage.fillna(TOP_CODE_ANNUAL_USD)).groupby(nat["occ_code"]).sum()
+    out = {}
+    for rater, a in automatability.groupby("rater"):
+        a = a.set_index("soc")["automatability"]
+        w = wb[wb.index.isin(a.index)]
+        out[rater] = float((w * a.reindex(w.index)).sum() / w.sum())
+    return pd.Series(out, name="automatable_share_direct").rename_axis("rater")
+
+
 def occupations(oews_industry: pd.DataFrame, onet_occupations: pd.DataFrame | None = None) -> pd.DataFrame:
     """Occupation nodes: OEWS detailed codes (SOC 2018, or OEWS aggregates such as 13-1020) with titles."""
     det = oews_industry[(oews_industry["o_group"] == "detailed")

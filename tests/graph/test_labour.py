@@ -142,3 +142,82 @@ def test_backcast_scale_fallbacks_and_cap():
     with pytest.raises(LabourDataError, match="V001"):
         backcast_wage_scale(wb, pd.Series(0.0, index=idx), pd.Series(0.0, index=idx), pd.Series(1.0, index=idx),
                             pd.Series(1.0, index=idx))
+
+
+def test_soc_2010_codes_are_mapped_split_and_reported():
+    from graph.labour import soc_2010_weights
+
+    xw = pd.DataFrame({"soc_2010": ["15-1132", "15-1133", "13-1022", "13-1023", "25-3099", "25-3099"],
+                       "soc_2018": ["15-1252", "15-1252", "13-1022", "13-1023", "25-3041", "25-3099"]})
+    nem = pd.DataFrame({"soc_2018": ["15-1252", "13-1022", "13-1023"],
+                        "oews_occ_code": ["15-1252", "13-1020", "13-1020"]})
+    w = soc_2010_weights(["15-1132", "15-1133", "13-1022", "13-1023", "25-3099", "11-1011", "51-2098"], xw, nem,
+                         known={"11-1011"}).set_index(["soc_2010", "soc"])["weight"]
+    assert w.to_dict() == {("11-1011", "11-1011"): 1.0, ("13-1022", "13-1020"): 1.0, ("13-1023", "13-1020"): 1.0,
+                           ("15-1132", "15-1252"): 1.0, ("15-1133", "15-1252"): 1.0,
+                           ("25-3099", "25-3041"): 0.5, ("25-3099", "25-3099"): 0.5}  # 51-2098: unmapped
+    rows = [(2018, "51", "sector", "00-0000", "All", "total", 400.0, 50_000.0, "reported", None),
+            (2018, "51", "sector", "15-1132", "Dev apps", "detailed", 100.0, 100_000.0, "reported", None),
+            (2018, "51", "sector", "15-1133", "Dev sys", "detailed", 100.0, 120_000.0, "reported", None),
+            (2018, "51", "sector", "25-3099", "Teachers", "detailed", 100.0, 50_000.0, "reported", None),
+            (2018, "51", "sector", "51-2098", "Assemblers", "detailed", 100.0, 40_000.0, "reported", None)]
+    with pytest.raises(LabourDataError, match="SOC 2010"):
+        employs_for_year(_oews(rows), XW, 2018)
+    edges, cov = employs_for_year(_oews(rows), XW, 2018, xw, nem)
+    e = edges[edges.bea_code == "511"].set_index("soc")
+    assert e.loc["15-1252", "employment"] == pytest.approx(0.25 * 200)  # merged codes add up
+    assert e.loc["15-1252", "wage_bill_usd"] == pytest.approx(0.25 * (100 * 100_000 + 100 * 120_000))
+    assert e.loc["25-3041", "employment"] == pytest.approx(0.25 * 50)  # a split code: equal halves
+    assert "51-2098" not in e.index
+    c = cov.set_index("bea_code")
+    assert c.loc["511", "unmapped_soc_wage_share"] == pytest.approx(4e6 / (10e6 + 12e6 + 5e6 + 4e6))
+
+
+def test_layer_for_each_information_date(real_inputs):
+    from graph.labour import labour_layer_for
+
+    o = real_inputs.oews_industry
+    got = {d: labour_layer_for(o, d) for d in ("2005-06-29", "2019-03-30", "2019-03-31", "2023-03-30",
+                                               "2023-03-31", "2025-03-31", "2026-03-30", "2026-03-31")}
+    assert [(v.year, v.backcast) for v in got.values()] == [
+        (2018, True), (2018, True), (2018, False), (2018, False), (2022, False), (2024, False), (2024, False),
+        (2025, False)]
+    assert got["2026-03-31"].granularity == "naics4/naics3" and got["2025-03-31"].granularity == "sector"
+
+
+def test_may_2018_layer_is_in_graph_occupation_codes(real_inputs):
+    edges, cov = real_inputs.employs(2018)
+    socs = set(edges["soc"])
+    assert "15-1252" in socs and "15-1132" not in socs  # SOC 2018 software developers, not the SOC 2010 codes
+    assert socs <= set(real_inputs.static()["occupations"]["soc"])  # every edge reaches an Occupation node
+    # nothing lost silently: what the crosswalk cannot place is reported, and it is small (OEWS-specific
+    # May 2018 aggregates such as 51-2098)
+    assert len(cov) == 71 and (cov["unmapped_soc_wage_share"] < 0.06).all()
+    o = real_inputs.oews_industry
+    det = o[(o["year"] == 2018) & (o["industry_level"] == "sector") & (o["o_group"] == "detailed")]
+    assert edges["employment"].sum() <= det["employment"].sum()
+
+
+def test_may_2025_detail_layer_targets(real_inputs):
+    """The finest layer: >= 60 distinct industry shares among 71 (sectors gave 22), and the national share within
+    2 pp of the direct computation from the published labels and cross-industry wage bills."""
+    from graph.build import quarterly_gdp
+    from graph.impact import industry_impact, occupation_automatability
+    from graph.labour import national_share_direct
+
+    st = real_inputs.static()
+    go = quarterly_gdp(real_inputs.gdp, "2024Q3", "gross_output")
+    res = {}
+    for year in (2024, 2025):
+        edges, _ = real_inputs.employs(year)
+        res[year] = industry_impact(edges[edges["soc"].isin(st["occupations"]["soc"])], st["performs"],
+                                    st["task_scores"], go, top_n=0)
+    for rater in ("human", "gpt4"):
+        shares = {y: r.industries.xs(rater, level="rater")["automatable_share"].dropna().round(6)
+                  for y, r in res.items()}
+        assert shares[2025].nunique() >= 60 and shares[2024].nunique() <= 22
+    direct = national_share_direct(real_inputs.oews_industry, 2025,
+                                   occupation_automatability(st["performs"], st["task_scores"]))
+    graph = res[2025].national["automatable_share"]
+    assert set(direct.index) == set(graph.index) == {"human", "gpt4"}
+    assert (graph - direct).abs().max() < 0.02
