@@ -142,7 +142,11 @@ class BuildInputs:
         backcast layer's wage bill scaled to the quarter (:func:`graph.labour.backcast_wage_scale`); ``scaling``
         has ``bea_code, wage_scale_factor, wage_scaling`` (factor 1 and ``none`` for a published layer)."""
         emp, coverage = self.employs(layer.year)
-        wb = emp.groupby("bea_code")["wage_bill_usd"].sum()
+        key = ("employs_codes", layer.year)
+        if key not in self._cache:  # per layer: industry positions of the edges and the wage bill per industry
+            pos, uniq = pd.factorize(emp["bea_code"].to_numpy(dtype=object))
+            self._cache[key] = (pos, pd.Index(uniq), emp.groupby("bea_code")["wage_bill_usd"].sum())
+        pos, uniq, wb = self._cache[key]
         if not layer.backcast:
             return emp, coverage, pd.DataFrame({"bea_code": wb.index, "wage_scale_factor": 1.0,
                                                 "wage_scaling": "none"})
@@ -152,8 +156,9 @@ class BuildInputs:
         scale = backcast_wage_scale(wb, lay["V001"], cur["V001"], cur["T_VALUE_ADDED"],
                                     va_quarter)
         scale["wage_scaling"] = scale["wage_scaling"] + f" (V001 {near} -> {quarter} via IO {io_year})"
-        f = emp["bea_code"].map(scale.set_index("bea_code")["wage_scale_factor"]).astype(float)
-        emp = emp.assign(wage_bill_usd=emp["wage_bill_usd"] * f, mean_wage_usd=emp["mean_wage_usd"] * f)
+        f = scale.set_index("bea_code")["wage_scale_factor"].reindex(uniq).to_numpy(dtype=float)[pos]
+        emp = emp.assign(wage_bill_usd=emp["wage_bill_usd"].to_numpy(dtype=float) * f,
+                         mean_wage_usd=emp["mean_wage_usd"].to_numpy(dtype=float) * f)
         return emp, coverage, scale
 
     def static(self) -> dict[str, pd.DataFrame]:
