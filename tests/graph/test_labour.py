@@ -221,3 +221,16 @@ def test_may_2025_detail_layer_targets(real_inputs):
     graph = res[2025].national["automatable_share"]
     assert set(direct.index) == set(graph.index) == {"human", "gpt4"}
     assert (graph - direct).abs().max() < 0.02
+
+
+def test_crosswalk_csv_matches_the_ingested_table(warehouse):
+    """data/crosswalks/oews_industry_bea.csv is the ingested crosswalk, byte for byte, shares summing to 1."""
+    from ingest.crosswalks import OEWS_BEA_CSV, oews_bea_csv_text
+
+    table = warehouse.read("xwalk_oews_industry_bea", "crosswalks")
+    assert OEWS_BEA_CSV.read_text() == oews_bea_csv_text(table)
+    csv = pd.read_csv(OEWS_BEA_CSV, dtype={"oews_industry_code": str})
+    sums = csv.groupby("oews_industry_code")["share"].sum()
+    assert (sums - 1).abs().max() < 1e-8
+    four = csv[csv["industry_level"] == "naics4"]
+    assert four["oews_industry_code"].nunique() >= 228
