@@ -2,12 +2,15 @@ r"""The labour layer of the graph: EMPLOYS (industry -> occupation), PERFORMS (o
 
 Sources (warehouse tables): ``oews_industry`` (BLS OEWS by industry), ``xwalk_oews_industry_bea`` (OEWS industry
 code -> BEA summary industry with allocation shares), ``onet_tasks``, ``xwalk_onet_soc`` (O*NET-SOC -> OEWS
-occupation code), ``exposure_eloundou_tasks`` (published human and GPT-4 labels).
+occupation code), ``xwalk_soc_2010_2018``, ``exposure_eloundou_tasks`` (published human and GPT-4 labels), and for
+backcast wage levels the IO Use table rows ``V001``/``T_VALUE_ADDED`` and quarterly value added by industry.
 
 **Which OEWS year a quarter uses (point in time).** A quarter's graph is built as of its GDP-by-industry release
 (:func:`ingest.calendar.bea_quarterly_published`). It uses the latest OEWS May year whose industry-by-occupation
-estimates were published by then. Quarters released before the first industry file of the snapshot (May 2022,
-published 2023-03-31) get the occupation layer of that nearest published year, flagged ``backcast`` in every output.
+estimates were published by then: in the snapshot May 2018 sectors (informed 2019-03-31 .. 2023-03-30), May
+2022, 2023 and 2024 sectors, then May 2025 with 3-/4-digit detail (from 2026-03-31). Quarters released before the
+first industry file (May 2018, published 2019-03-31) get its occupation layer, flagged ``backcast`` in every
+output, with the wage level scaled to the quarter (below).
 
 **Layer selection** (:func:`labour_layer_for`, used by every builder: quarterly graphs and nowcast quarters).
 Given an information date ``d``, the layer is the newest OEWS May year ``Y`` with ``oews_published(Y) <= d``
@@ -26,11 +29,11 @@ the quarter's value added: ``s_j <= VA_q(j) / W_L(j)`` when ``VA_q(j) > 0`` (``c
 Employment stays the layer's; ``mean_wage_usd`` and ``wage_bill_usd`` are scaled. The method is recorded per
 industry (``wage_scaling``, ``wage_scale_factor`` in impact rows) and in the manifest (``labour_layer``).
 
-**Granularity.** May 2022-2024 give 2-digit sectors; May 2025 gives 3- and 4-digit industries. Within each 3-digit
+**Granularity.** May 2018 and 2022-2024 give 2-digit sectors; May 2025 gives 3- and 4-digit industries. Within each 3-digit
 industry we use its 4-digit children when they partition it (their total employment is within 0.5% of the parent's),
 else the 3-digit row; years with sectors only use the sectors. Each OEWS industry is allocated to BEA summary
 industries with the crosswalk's documented shares (2017 detail gross output), so a sector's occupation mix is shared
-by the BEA industries in it: that is the main approximation for May 2022-2024 and is reported as ``granularity``.
+by the BEA industries in it: that is the main approximation for the sector years and is reported as ``oews_granularity`` (impact rows) and ``labour_layer.granularity`` (manifest).
 
 **SOC 2010 layers** (May 2018 and earlier, :data:`ingest.oews.SOC_2010_LAST_YEAR`). Their occupation codes are
 mapped to the codes of the rest of the graph before allocation: SOC 2010 -> SOC 2018 with the BLS crosswalk
