@@ -29,11 +29,12 @@ the quarter's value added: ``s_j <= VA_q(j) / W_L(j)`` when ``VA_q(j) > 0`` (``c
 Employment stays the layer's; ``mean_wage_usd`` and ``wage_bill_usd`` are scaled. The method is recorded per
 industry (``wage_scaling``, ``wage_scale_factor`` in impact rows) and in the manifest (``labour_layer``).
 
-**Granularity.** May 2018 and 2022-2024 give 2-digit sectors; May 2025 gives 3- and 4-digit industries. Within each 3-digit
-industry we use its 4-digit children when they partition it (their total employment is within 0.5% of the parent's),
-else the 3-digit row; years with sectors only use the sectors. Each OEWS industry is allocated to BEA summary
-industries with the crosswalk's documented shares (2017 detail gross output), so a sector's occupation mix is shared
-by the BEA industries in it: that is the main approximation for the sector years and is reported as ``oews_granularity`` (impact rows) and ``labour_layer.granularity`` (manifest).
+**Granularity.** May 2018 and 2022-2024 give 2-digit sectors; May 2025 gives 3- and 4-digit industries. Within each
+3-digit industry we use its 4-digit children when they partition it (their total employment is within 0.5% of the
+parent's), else the 3-digit row; years with sectors only use the sectors. Each OEWS industry is allocated to BEA
+summary industries with the crosswalk's documented shares (2017 detail gross output), so a sector's occupation mix
+is shared by the BEA industries in it: that is the main approximation for the sector years and is reported as
+``oews_granularity`` (impact rows) and ``labour_layer.granularity`` (manifest).
 
 **SOC 2010 layers** (May 2018 and earlier, :data:`ingest.oews.SOC_2010_LAST_YEAR`). Their occupation codes are
 mapped to the codes of the rest of the graph before allocation: SOC 2010 -> SOC 2018 with the BLS crosswalk
