@@ -14,19 +14,30 @@ by a fraction ``r`` on the tasks whose score (for rater ``R``) is at least ``the
 * labour-cost change of industry ``j`` (USD per year): ``dW_j = -r sum_o W(j, o) h(o)`` for ``j`` in ``S``, else 0,
   with ``W(j, o)`` the EMPLOYS wage bill (OEWS wages; benefits are not in OEWS, so the compensation change is
   understated by the benefit share);
+* the labour cost a shock acts on cannot exceed the industry's value added ``VA_j = x_j (1 - sum_i A_ij)`` (wages
+  are part of value added): ``dW_j`` is capped at ``max(VA_j, 0)`` in absolute value. Where the EMPLOYS wage bill
+  on the shocked tasks exceeds it (an OEWS-to-BEA allocation that puts more wages into an industry than BEA
+  measures as its value added, e.g. funds and trusts ``525``) the industry is flagged ``capped`` and the summary
+  says so in ``warnings``. With the cap, ``dp_j = sum_i dv_i L_ij >= -sum_i v_i L_ij = -1``: no price falls
+  below zero (checked on every answer);
 * value-added coefficient change: ``dv_j = dW_j / x_j`` (USD per USD of output);
 * price change of every industry: ``dp' = dv' L`` (:func:`graph.io_math.price_shock`), relative to base prices 1; the
   direct part is ``dv_j`` and the rest, ``dp_j - dv_j``, arrives through the supply chain;
 * aggregate: the final-demand-weighted price change ``sum_j y_j dp_j / sum_j y_j`` (industries with ``y_j <= 0``
   get weight 0) and the labour cost saved ``-sum_j dW_j``.
 
+Every summary carries the quarter's labour-layer flags: ``backcast`` (the occupation mix comes from a later OEWS
+year, its wage level scaled to BEA compensation: :mod:`graph.labour`), ``oews_period`` and ``wage_scaling``.
+
 Assumptions (stated in every answer): full pass-through of cost savings to prices, fixed technical coefficients
 ``A`` (no substitution), no change in profits, taxes or import prices, quantities unchanged.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from graph import io_math
@@ -63,6 +74,23 @@ def final_demand_usd(qg: QuarterGraph) -> pd.Series:
     return (x - sales.reindex(x.index).fillna(0.0)).rename("final_demand_usd")
 
 
+def value_added_usd(qg: QuarterGraph) -> pd.Series:
+    """``VA_j = x_j (1 - sum_i A_ij)`` in USD (annual rate): what the quarter's price model leaves for value added."""
+    x = gross_output_usd(qg)
+    return (x * (1.0 - direct_requirements(qg).sum(axis=0).reindex(x.index))).rename("value_added_usd")
+
+
+def _number(name: str, value: object, low: float, high: float, low_open: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise WhatIfError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise WhatIfError(f"{name} must be a finite number, got {value!r}")
+    if (v <= low if low_open else v < low) or v > high:
+        raise WhatIfError(f"{name} must be in {'(' if low_open else '['}{low:g}, {high:g}], got {value!r}")
+    return v
+
+
 def occupation_share_above(qg: QuarterGraph, rater: str, min_score: float) -> pd.Series:
     """``h(o)`` by soc: the scored task-weight share of the occupation with score >= ``min_score``."""
     scheme = qg.manifest.get("weight_scheme")
@@ -89,12 +117,15 @@ def automation_price_shock(qg: QuarterGraph, rater: str, min_score: float, labou
 
     Returns per industry: ``bea_code``, ``name``, ``shocked``, ``labour_cost_change_usd``,
     ``value_added_change_per_usd`` (``dv``), ``price_change`` (``dp``, relative), ``indirect_price_change``
-    (``dp - dv``), ``final_demand_usd``; and a summary.
+    (``dp - dv``), ``final_demand_usd``, ``capped`` (labour-cost change capped at value added),
+    ``value_added_usd``; and a summary with ``backcast``, ``oews_period``, ``wage_scaling``,
+    ``industries_capped`` and ``warnings``. Raises :class:`WhatIfError` for a non-finite or out-of-range input.
     """
-    if not 0.0 <= min_score <= 1.0:
-        raise WhatIfError(f"min_score must be in [0, 1], got {min_score!r}")
-    if not 0.0 < labour_cost_reduction <= 1.0:
-        raise WhatIfError(f"labour_cost_reduction must be in (0, 1], got {labour_cost_reduction!r}")
+    min_score = _number("min_score", min_score, 0.0, 1.0, low_open=False)
+    labour_cost_reduction = _number("labour_cost_reduction", labour_cost_reduction, 0.0, 1.0, low_open=True)
+    if industries is not None and (isinstance(industries, str)
+                                   or not all(isinstance(c, str) for c in industries)):
+        raise WhatIfError(f"industries must be a list of BEA codes (strings), got {industries!r}")
     raters = sorted(set(qg.task_scores["rater"]))
     if rater not in raters:
         raise WhatIfError(f"unknown rater {rater!r}; raters in {qg.quarter}: {', '.join(raters)}")
@@ -110,6 +141,10 @@ def automation_price_shock(qg: QuarterGraph, rater: str, min_score: float, labou
     shocked = pd.Series(False, index=codes)
     shocked[chosen] = True
     d_w = -labour_cost_reduction * exposed_by_ind.where(shocked, 0.0)
+    va = value_added_usd(qg)
+    limit = va.clip(lower=0.0).fillna(0.0)
+    capped = shocked & (-d_w > limit)
+    d_w = d_w.where(~capped, -limit)
     x = gross_output_usd(qg)
     dv = (d_w / x.where(x > 0)).fillna(0.0)
     dp = io_math.price_shock(direct_requirements(qg), dv)
@@ -120,6 +155,27 @@ def automation_price_shock(qg: QuarterGraph, rater: str, min_score: float, labou
                         "price_change": dp.reindex(codes).to_numpy(),
                         "indirect_price_change": (dp.reindex(codes) - dv).to_numpy(),
                         "final_demand_usd": y.to_numpy()})
+    bad = ~np.isfinite(out["price_change"]) | (out["price_change"] < -1.0 - 1e-9)
+    if bad.any():  # impossible once every shock is capped at value added; never serve a negative price
+        r = out[bad].iloc[0]
+        raise WhatIfError(f"quarter {qg.quarter}: the price model gave a price change of {r['price_change']!r} for "
+                          f"{r['bea_code']} (a price below zero or not a number); the quarter's data are "
+                          f"inconsistent")
+    out["capped"] = capped.to_numpy()
+    out["value_added_usd"] = va.to_numpy()
+    man = qg.manifest or {}
+    layer = man.get("labour_layer") or {}
+    backcast = bool(man.get("backcast", False))
+    warnings: list[str] = []
+    if capped.any():
+        names_c = [f"{c} ({names[c]})" for c in capped[capped].index]
+        warnings.append(f"{len(names_c)} industr{'y' if len(names_c) == 1 else 'ies'}: the wage bill on the "
+                        f"shocked tasks exceeds value added, so the labour-cost change was capped at value added: "
+                        f"{', '.join(names_c[:10])}{' ...' if len(names_c) > 10 else ''}")
+    if backcast:
+        warnings.append(f"{qg.quarter} uses a backcast occupation layer (OEWS {man.get('oews_period')}, published "
+                        f"{man.get('oews_published')}, after this quarter's information date); wage bills scaled "
+                        f"to BEA compensation of the quarter")
     weights = y.clip(lower=0.0)
     agg = float((weights * dp.reindex(codes)).sum() / weights.sum()) if weights.sum() > 0 else float("nan")
     summary = {
@@ -128,6 +184,10 @@ def automation_price_shock(qg: QuarterGraph, rater: str, min_score: float, labou
         "labour_cost_saved_usd": float(-d_w.sum()),
         "final_demand_weighted_price_change": agg,
         "largest_price_fall": {"bea_code": str(dp.idxmin()), "price_change": float(dp.min())},
+        "backcast": backcast, "oews_period": man.get("oews_period"),
+        "wage_scaling": layer.get("wage_scaling", "none" if not backcast else "unscaled (built before scaling)"),
+        "industries_capped": [str(c) for c in capped[capped].index],
+        "warnings": warnings,
         "assumptions": list(ASSUMPTIONS),
     }
     return WhatIfResult(industries=out, summary=summary)

@@ -220,6 +220,8 @@ class WhatIfIndustry(BaseModel):
     price_change: float = Field(description="dp_j = (dv' L)_j, relative to base price 1")
     indirect_price_change: float = Field(description="dp_j - dv_j: the part that arrives through suppliers")
     final_demand_usd: float | None
+    capped: bool = Field(False, description="labour-cost change capped at the industry's value added")
+    value_added_usd: float | None = Field(None, description="x_j (1 - sum_i A_ij), USD per year")
 
 
 class WhatIfSummary(BaseModel):
@@ -231,6 +233,11 @@ class WhatIfSummary(BaseModel):
     labour_cost_saved_usd: float
     final_demand_weighted_price_change: float | None
     largest_price_fall: dict[str, Any]
+    backcast: bool = Field(False, description="the quarter's occupation layer is backcast from a later OEWS year")
+    oews_period: str | None = None
+    wage_scaling: str | None = Field(None, description="how a backcast layer's wage level was set")
+    industries_capped: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
     assumptions: list[str]
 
 

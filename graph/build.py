@@ -8,8 +8,10 @@ For quarter ``Q`` the build is *as of* the quarter's GDP-by-industry release (``
    redefinitions. ``B = U diag(g)^-1``, ``D = V diag(q)^-1``, ``A = D B``, ``Z = D U`` (:mod:`graph.io_math`).
 2. **SUPPLIES**: ``Z`` balanced by RAS to the quarter's gross output and intermediate inputs (SAAR,
    :mod:`graph.quarterly`); ``coefficient`` = flow / buyer's quarterly gross output.
-3. **EMPLOYS**: the latest OEWS year published by then, allocated to BEA industries (:mod:`graph.labour`); quarters
-   before the first published industry file are filled from it and flagged ``backcast``.
+3. **EMPLOYS**: the latest OEWS year published by then at its finest industry detail, allocated to BEA industries
+   (:func:`graph.labour.labour_layer_for`); quarters before the first published industry file take its occupation
+   mix, flagged ``backcast``, with each industry's wage bill scaled to the quarter's BEA compensation level
+   (:func:`graph.labour.backcast_wage_scale`).
 4. **PERFORMS** and task scores: O*NET tasks with core/supplemental weights; published human and GPT-4 labels
    (score beta = E1 + 0.5 E2 by default) plus any other configured raters' scores.
 5. **Impact** (:mod:`graph.impact`) with the quarter's ``A`` (supply-chain content ``e L``) and Ghosh ``B_g``.
@@ -27,11 +29,13 @@ import numpy as np
 import pandas as pd
 
 from ingest.calendar import SNAPSHOT_VINTAGE_NOTE, bea_annual_io_published, bea_quarterly_published
+from ingest.oews import SOC_2010_LAST_YEAR
 from ingest.warehouse import Warehouse
 
 from . import io_math
 from .impact import industry_impact
-from .labour import choose_oews_year, employs_for_year, occupations, performs, published_scores
+from .labour import (LabourLayer, backcast_wage_scale, employs_for_year, labour_layer_for, occupations, performs,
+                     published_scores)
 from .quarterly import quarterly_flows
 from .schema import Quarter, QuarterGraph
 
@@ -94,6 +98,7 @@ class BuildInputs:
     xwalk_onet_soc: pd.DataFrame
     eloundou: pd.DataFrame
     manifests: dict
+    xwalk_soc_2010_2018: pd.DataFrame | None = None
     extra_scores: pd.DataFrame | None = None
     onet_release: str = "29.1"
     weight_scheme: str = "core"
@@ -113,8 +118,48 @@ class BuildInputs:
     def employs(self, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         key = ("employs", year)
         if key not in self._cache:
-            self._cache[key] = employs_for_year(self.oews_industry, self.xwalk_oews_bea, year)
+            self._cache[key] = employs_for_year(self.oews_industry, self.xwalk_oews_bea, year,
+                                                self.xwalk_soc_2010_2018, self.xwalk_onet_soc)
         return self._cache[key]
+
+    def value_added_parts(self, year: int) -> pd.DataFrame:
+        """Compensation (Use row ``V001``) and total value added by industry of IO ``year`` (USD millions)."""
+        key = ("va", year)
+        if key not in self._cache:
+            io = self.io_summary
+            use = io[(io["year"] == year) & (io["redefinitions"] == "after") & (io["table"] == "use")
+                     & io["row_code"].isin(["V001", "T_VALUE_ADDED"])]
+            if set(use["row_code"]) != {"V001", "T_VALUE_ADDED"}:
+                raise BuildError(f"IO year {year}: the Use table lacks row V001 (compensation of employees) or "
+                                 f"T_VALUE_ADDED, needed to scale a backcast labour layer")
+            self._cache[key] = use.pivot_table(index="col_code", columns="row_code", values="value_usd_millions",
+                                               aggfunc="sum").astype(float)
+        return self._cache[key]
+
+    def layer_employs(self, layer: LabourLayer, quarter: str, io_year: int,
+                      va_quarter: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """``(edges, coverage, scaling)`` of ``layer`` for ``quarter``: edges as :func:`employs_for_year`, a
+        backcast layer's wage bill scaled to the quarter (:func:`graph.labour.backcast_wage_scale`); ``scaling``
+        has ``bea_code, wage_scale_factor, wage_scaling`` (factor 1 and ``none`` for a published layer)."""
+        emp, coverage = self.employs(layer.year)
+        key = ("employs_codes", layer.year)
+        if key not in self._cache:  # per layer: industry positions of the edges and the wage bill per industry
+            pos, uniq = pd.factorize(emp["bea_code"].to_numpy(dtype=object))
+            self._cache[key] = (pos, pd.Index(uniq), emp.groupby("bea_code")["wage_bill_usd"].sum())
+        pos, uniq, wb = self._cache[key]
+        if not layer.backcast:
+            return emp, coverage, pd.DataFrame({"bea_code": wb.index, "wage_scale_factor": 1.0,
+                                                "wage_scaling": "none"})
+        years = self.io_years()
+        near = min(years, key=lambda y: (abs(y - layer.year), -y))
+        lay, cur = self.value_added_parts(near), self.value_added_parts(io_year)
+        scale = backcast_wage_scale(wb, lay["V001"], cur["V001"], cur["T_VALUE_ADDED"],
+                                    va_quarter)
+        scale["wage_scaling"] = scale["wage_scaling"] + f" (V001 {near} -> {quarter} via IO {io_year})"
+        f = scale.set_index("bea_code")["wage_scale_factor"].reindex(uniq).to_numpy(dtype=float)[pos]
+        emp = emp.assign(wage_bill_usd=emp["wage_bill_usd"].to_numpy(dtype=float) * f,
+                         mean_wage_usd=emp["mean_wage_usd"].to_numpy(dtype=float) * f)
+        return emp, coverage, scale
 
     def static(self) -> dict[str, pd.DataFrame]:
         if "static" not in self._cache:
@@ -144,7 +189,8 @@ class BuildInputs:
         return self._cache["static"]
 
     def _all_employs_socs(self) -> set[str]:
-        det = self.oews_industry[self.oews_industry["o_group"] == "detailed"]
+        det = self.oews_industry[(self.oews_industry["o_group"] == "detailed")
+                                 & (self.oews_industry["year"] > SOC_2010_LAST_YEAR)]  # SOC 2010 codes are mapped
         return set(det["occ_code"])
 
 
@@ -161,6 +207,7 @@ def load_inputs(wh: Warehouse, *, extra_scores: pd.DataFrame | None = None, weig
         xwalk_oews_bea=wh.read("xwalk_oews_industry_bea", "crosswalks"),
         onet_tasks=wh.read("onet_tasks", "onet"),
         xwalk_onet_soc=wh.read("xwalk_onet_soc", "crosswalks"),
+        xwalk_soc_2010_2018=wh.read("xwalk_soc_2010_2018", "crosswalks"),
         eloundou=wh.read("exposure_eloundou_tasks", "exposure"),
         manifests={s: wh.manifest(s) for s in SOURCES},
         extra_scores=extra_scores, weight_scheme=weight_scheme, score_scheme=score_scheme,
@@ -217,13 +264,14 @@ def build_quarter(inputs: BuildInputs, quarter: str | Quarter) -> QuarterBuild:
     supplies = supplies[supplies["flow_usd_millions"] != 0].reset_index(drop=True)
     supplies.insert(0, "quarter", q)
 
-    choice = choose_oews_year(inputs.oews_industry, as_of)
-    emp, coverage = inputs.employs(choice.year)
+    layer = labour_layer_for(inputs.oews_industry, as_of)
+    va_q = quarterly_gdp(inputs.gdp, q, "value_added").reindex(codes)  # USD millions, SAAR
+    emp, coverage, scaling = inputs.layer_employs(layer, q, year, va_q)
     static = inputs.static()
     emp = emp[emp["soc"].isin(static["occupations"]["soc"])]
     employs = emp[["bea_code", "soc", "period", "employment", "mean_wage_usd", "wage_bill_usd"]].copy()
     employs.insert(0, "quarter", q)
-    employs["backcast"] = choice.backcast
+    employs["backcast"] = layer.backcast
 
     A_q = flows.coefficients
     B_g = io_math.ghosh_allocation(flows.flows, go.reindex(codes))
@@ -231,10 +279,13 @@ def build_quarter(inputs: BuildInputs, quarter: str | Quarter) -> QuarterBuild:
                              ghosh_B=B_g, top_n=0)  # the graph stores industry figures; queries rank on demand
     imp = result.industries.reset_index()
     imp.insert(0, "quarter", q)
-    imp["backcast"] = choice.backcast
-    imp = imp.merge(coverage[["bea_code", "suppressed_employment_share", "imputed_wage_share"]], on="bea_code",
-                    how="left")
-    imp["oews_period"] = f"{choice.year}-05"
+    imp["backcast"] = layer.backcast
+    imp = imp.merge(coverage[["bea_code", "suppressed_employment_share", "imputed_wage_share",
+                              "unmapped_soc_wage_share"]], on="bea_code", how="left")
+    imp = imp.merge(scaling, on="bea_code", how="left")
+    imp["wage_scaling"] = imp["wage_scaling"].fillna("none").astype(str)
+    imp["oews_period"] = layer.period
+    imp["oews_granularity"] = layer.granularity
     imp["io_year"] = year
 
     man = inputs.manifests
@@ -246,9 +297,19 @@ def build_quarter(inputs: BuildInputs, quarter: str | Quarter) -> QuarterBuild:
         "code_version": code_version(),
         "as_of": as_of.isoformat(),
         "io_year": year,
-        "oews_period": f"{choice.year}-05",
-        "oews_published": choice.published.date().isoformat(),
-        "backcast": choice.backcast,
+        "oews_period": layer.period,
+        "oews_published": layer.published.date().isoformat(),
+        "backcast": layer.backcast,
+        "labour_layer": {
+            "oews_period": layer.period, "published": layer.published.date().isoformat(),
+            "backcast": layer.backcast, "granularity": layer.granularity,
+            "wage_scaling": ("none" if not layer.backcast else
+                             "backcast wage bill scaled per industry to BEA compensation (Use row V001) implied "
+                             "for the quarter: labour share of the IO year x quarterly value added, capped at "
+                             "value added"),
+            "industries_by_scaling": {str(k): int(v) for k, v in
+                                      scaling["wage_scaling"].str.split(" ").str[0].value_counts().items()},
+        },
         "onet_release": inputs.onet_release,
         "weight_scheme": inputs.weight_scheme,
         "score_scheme": inputs.score_scheme,

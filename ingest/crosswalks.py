@@ -493,6 +493,29 @@ def parse(inputs: Mapping[str, Path], progress: Progress | None = None) -> dict[
     return out
 
 
+#: the reviewable copy of ``xwalk_oews_industry_bea`` kept with the code (data/crosswalks/README.md)
+OEWS_BEA_CSV = Path(__file__).resolve().parent.parent / "data" / "crosswalks" / "oews_industry_bea.csv"
+_CSV_COLUMNS = ["oews_industry_code", "oews_industry_title", "industry_level", "bea_code", "share", "method",
+                "bea_detail_codes", "note"]
+
+
+def oews_bea_csv_text(table: pd.DataFrame) -> str:
+    """``xwalk_oews_industry_bea`` as the CSV text of data/crosswalks/oews_industry_bea.csv (sorted by code,
+    BEA industry; shares to 10 significant digits). The file is an export for review: the graph reads the
+    warehouse table, and a test keeps the file equal to it."""
+    df = table[_CSV_COLUMNS].sort_values(["oews_industry_code", "bea_code"]).copy()
+    df["share"] = df["share"].astype(float).map(lambda v: f"{v:.10g}")
+    return df.to_csv(index=False, lineterminator="\n")
+
+
+def export_oews_bea_csv(table: pd.DataFrame, path: str | Path = OEWS_BEA_CSV) -> Path:
+    """Write :func:`oews_bea_csv_text` atomically (temp file, then rename)."""
+    from .storage import atomic_write_text
+
+    atomic_write_text(path, oews_bea_csv_text(table))
+    return Path(path)
+
+
 SOURCE = Source(
     name="crosswalks",
     parser_version=PARSER_VERSION,

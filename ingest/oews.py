@@ -5,7 +5,8 @@ UTF-8 BOM and quoted thousands, ``"140,886,310"``) and May 2022-2024 (official x
 occupation files of May 2022-2024 (``natsector_M20xx_dl.xlsx``; the 2022 and 2023 copies were re-saved by a third
 party, which truncated the sector ranges ``31-33``/``44-45``/``48-49`` to ``31``/``44``/``48``); and the May 2025
 national industry file (``oews_national_industry_M2025.csv.gz``, all published industry levels, exported from the
-official BLS flat files ``download.bls.gov/pub/time.series/oe/``).
+official BLS flat files ``download.bls.gov/pub/time.series/oe/``); and the May 2018 national sector x occupation
+file (``oews_older/natsector_M2018_dl.xlsx``, see data/snapshot/bls/oews_older/PROVENANCE.md; SOC 2010 codes).
 
 Tables
 ------
@@ -14,7 +15,7 @@ Tables
     reference year. 2025 comes from the industry ``000000`` rows of the 2025 file.
 ``oews_industry``
     Industry x occupation estimates, one row per (``year``, ``industry_code``, ``occ_code``, ``o_group``):
-    2022-2024 at sector level (natsector files), 2025 at every level the file has (cross-industry, sector,
+    2018 and 2022-2024 at sector level (natsector files), 2025 at every level the file has (cross-industry, sector,
     3-, 4-, 5/6-digit NAICS and the government ownership aggregates).
 
 Units: ``employment`` in jobs (BLS rounds to the nearest 10; self-employed excluded); ``*_wage_usd`` in US dollars
@@ -44,6 +45,12 @@ Every published measure has a ``*_status`` column; the value is NaN unless the s
 ``under_half_percent`` ``~`` in PCT_RPT: under 0.5 % of establishments reported the occupation
 ``not_in_file``        the input format has no such column (percent columns of the 2025 flat file)
 =====================  ==========================================================================================
+
+The May 2018 sector file (``natsector_M2018_dl.xlsx``, ``bls/oews_older/``) has the older download layout:
+``OCC_GROUP`` instead of ``O_GROUP`` and no ``I_GROUP``/``OWN_CODE``; its rows are all sectors (``I_GROUP`` =
+sector), ``own_code`` is null except for ``99`` (123). Its ``occ_code`` values are **SOC 2010** codes, kept as
+published (every May year up to :data:`SOC_2010_LAST_YEAR`); :mod:`graph.labour` maps them to SOC 2018 with the
+BLS crosswalk (``xwalk_soc_2010_2018``). Never join them to SOC 2018 codes directly.
 
 Occupation groups
 -----------------
@@ -98,7 +105,7 @@ from .errors import IngestError, MissingInputError, ProblemCollector
 from .registry import Progress, Source, progress_or_noop
 from .schemas import Column, TableSchema, schema
 
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"
 
 _BLS = "https://www.bls.gov/oes/special-requests/"
 INPUTS: dict[str, str] = {
@@ -109,11 +116,12 @@ INPUTS: dict[str, str] = {
     "natsector_2022": "bls/natsector_M2022_dl.xlsx",
     "natsector_2023": "bls/natsector_M2023_dl.xlsx",
     "natsector_2024": "bls/natsector_M2024_dl.xlsx",
+    "natsector_2018": "bls/oews_older/natsector_M2018_dl.xlsx",
     "industry_2025": "bls/oews_national_industry_M2025.csv.gz",
 }
 URLS: dict[str, str] = {
     **{f"national_{y}": f"{_BLS}oesm{y % 100:02d}nat.zip" for y in (2021, 2022, 2023, 2024)},
-    **{f"natsector_{y}": f"{_BLS}oesm{y % 100:02d}in4.zip" for y in (2022, 2023, 2024)},
+    **{f"natsector_{y}": f"{_BLS}oesm{y % 100:02d}in4.zip" for y in (2018, 2022, 2023, 2024)},
     "industry_2025": "https://download.bls.gov/pub/time.series/oe/",
 }
 
@@ -147,6 +155,11 @@ _PERCENTS = {"PCT_TOTAL": "pct_industry_employment", "PCT_RPT": "pct_establishme
 _WITH_STATUS = ("employment", "mean_wage_usd", "hourly_mean_wage_usd", "median_wage_usd", "hourly_median_wage_usd")
 _XLSX_REQUIRED = ("NAICS", "NAICS_TITLE", "I_GROUP", "OWN_CODE", "OCC_CODE", "OCC_TITLE", "O_GROUP",
                   *_MEASURES, "ANNUAL", "HOURLY")
+#: the May 2018 (and earlier) download layout: OCC_GROUP instead of O_GROUP, no I_GROUP/OWN_CODE/AREA columns
+_XLSX_LEGACY_REQUIRED = ("NAICS", "NAICS_TITLE", "OCC_CODE", "OCC_TITLE", "OCC_GROUP", *_MEASURES, "ANNUAL",
+                         "HOURLY")
+#: the last May year whose occupation codes are SOC 2010 (May 2019 and 2020 use BLS's hybrid structure)
+SOC_2010_LAST_YEAR = 2018
 _FLAT_REQUIRED = ("industry_code", "industry_name", "industry_display_level", "OCC_CODE", "occupation_name",
                   "occupation_display_level", *_MEASURES, *(f"{c}_FOOTNOTE" for c in _MEASURES))
 
@@ -474,7 +487,14 @@ def read_oews_file(path: Path) -> tuple[pd.DataFrame, str | None, int, bool]:
     if not path.exists():
         raise MissingInputError("input file not found", path=path)
     if zipfile.is_zipfile(path) or path.suffix.lower() in (".xlsx", ".xlsm"):
-        df, sheet, _ = _read_xlsx(path, _XLSX_REQUIRED)
+        try:
+            df, sheet, _ = _read_xlsx(path, _XLSX_REQUIRED)
+        except MissingInputError as exc:
+            try:  # the May 2018 sector layout (module docstring)
+                df, sheet, _ = _read_xlsx(path, _XLSX_LEGACY_REQUIRED)
+            except MissingInputError:
+                raise exc from None
+            df = _from_legacy_layout(df, path, sheet)
         return df, sheet, _year(path, sheet), False
     try:
         with (gzip.open(path, "rt", encoding="utf-8-sig") if _is_gzip(path)
@@ -486,6 +506,24 @@ def read_oews_file(path: Path) -> tuple[pd.DataFrame, str | None, int, bool]:
     flat = "industry_display_level" in header
     df = _read_csv(path, _FLAT_REQUIRED if flat else _XLSX_REQUIRED)
     return df, None, _year(path, None), flat
+
+
+def _from_legacy_layout(df: pd.DataFrame, path: Path, sheet: str) -> pd.DataFrame:
+    """A May 2018 sector file in the current download layout: ``O_GROUP`` = ``OCC_GROUP``, ``I_GROUP`` = sector
+    (the only file of that layout we read is the sector x occupation file; a code that is not a sector is an
+    error), ``OWN_CODE`` only where the code implies it (``99``: 123), else null."""
+    codes = df["NAICS"].map(lambda c: _TRUNCATED_SECTORS.get(c, c))
+    bad = ~codes.isin(SECTORS)
+    if bad.any():
+        i = bad[bad].index[0]
+        raise IngestError(f"{int(bad.sum())} rows of a May 2018-layout file (no I_GROUP column) are not sectors",
+                          path=path, sheet=sheet, row=int(df.at[i, "_row"]), column="NAICS",
+                          expected=f"a NAICS sector code {', '.join(SECTORS)} (only natsector files have this "
+                                   f"layout)", got=df.at[i, "NAICS"])
+    out = df.rename(columns={"OCC_GROUP": "O_GROUP"})
+    out["I_GROUP"] = "sector"
+    out["OWN_CODE"] = codes.map(lambda c: _OWN_BY_CODE.get(c, ""))
+    return out
 
 
 def _is_gzip(path: Path) -> bool:
@@ -581,7 +619,8 @@ def detailed_totals(df: pd.DataFrame, by: tuple[str, ...] = ("year",)) -> pd.Dat
 SOURCE = Source(
     name="oews",
     parser_version=PARSER_VERSION,
-    description="BLS OEWS national estimates: cross-industry May 2021-2025, sector x occupation May 2022-2024, "
+    description="BLS OEWS national estimates: cross-industry May 2021-2025, sector x occupation May 2018 and "
+                "2022-2024, "
                 "all NAICS levels May 2025",
     inputs=INPUTS,
     parse=parse,

@@ -89,8 +89,12 @@ def test_quarter_build_margins_and_flags(inputs, quarter):
 def test_2005_is_backcast_and_2024q3_uses_published_oews(inputs):
     early = build_quarter(inputs, "2005Q1").graph.manifest
     late = build_quarter(inputs, "2024Q3").graph.manifest
-    assert early["backcast"] and early["oews_period"] == "2022-05"
+    assert early["backcast"] and early["oews_period"] == "2018-05"  # the first layer: May 2018 (sectors)
+    assert early["labour_layer"]["wage_scaling"] != "none"  # its wage level scaled to the quarter (BEA V001)
     assert not late["backcast"] and late["oews_period"] == "2023-05"  # May 2024 data came out 2025-03-31
+    assert late["labour_layer"] == {"oews_period": "2023-05", "published": "2024-03-31", "backcast": False,
+                                    "granularity": "sector", "wage_scaling": "none",
+                                    "industries_by_scaling": {"none": 71}}
 
 
 def test_unpublished_quarter_is_refused(inputs):

@@ -15,6 +15,9 @@ from ingest.errors import IngestError, MissingInputError
 from ingest.storage import SNAPSHOT_ROOT
 
 NATIONAL_TOTALS = {2021: 140_886_310, 2022: 147_886_000, 2023: 151_853_870, 2024: 154_187_380, 2025: 155_495_730}
+#: May 2018 all-occupations national total (national_M2018_dl.xlsx, data/snapshot/bls/oews_older/PROVENANCE.md);
+#: only the 2018 sector file is ingested, so the figure is checked against the sector sum
+NATIONAL_TOTAL_2018 = 144_733_270
 #: largest observed gap |sum of detailed rows - 00-0000 total| / total is 8.9e-5 (2025: 11-1031 Legislators has
 #: no series in that release); 2021-2024 are below 1e-5 (rounding of each row to the nearest 10)
 DETAILED_SUM_RTOL = 1e-4
@@ -54,10 +57,11 @@ def test_national_total_and_detailed_sum(national):
 
 def test_sector_totals_add_up_to_national(national, industry):
     sectors = industry[(industry["industry_level"] == "sector") & (industry["occ_code"] == "00-0000")]
-    assert set(sectors["year"]) == {2022, 2023, 2024, 2025}
+    assert set(sectors["year"]) == {2018, 2022, 2023, 2024, 2025}
     for year, group in sectors.groupby("year"):
         assert sorted(group["industry_code"]) == sorted(oews.SECTORS)
-        assert abs(group["employment"].sum() - NATIONAL_TOTALS[year]) <= SECTOR_SUM_ATOL
+        total = NATIONAL_TOTAL_2018 if year == 2018 else NATIONAL_TOTALS[year]
+        assert abs(group["employment"].sum() - total) <= SECTOR_SUM_ATOL
     # the 2025 cross-industry row of the industry table is the national figure
     cross = industry[(industry["industry_code"] == "000000") & (industry["occ_code"] == "00-0000")]
     assert cross["employment"].tolist() == [float(NATIONAL_TOTALS[2025])]
@@ -119,7 +123,7 @@ def test_industry_codes_levels_and_ownership(industry):
     by_year = sectors.groupby("year")["industry_code"].agg(lambda s: sorted(set(s)))
     assert all(codes == sorted(oews.SECTORS) for codes in by_year)
     manu = sectors[(sectors["industry_code"] == "31-33")].groupby("year")["industry_title"].first()
-    assert manu.str.contains("Manufacturing").all() and len(manu) == 4
+    assert manu.str.contains("Manufacturing").all() and len(manu) == 5
     y25 = industry[industry["year"] == 2025].drop_duplicates("industry_code").set_index("industry_code")
     assert y25.loc["336100", "industry_level"] == "naics4"
     assert y25.loc["3250A1", "industry_level"] == "naics4"
@@ -260,3 +264,34 @@ def test_gzip_csv_flat_layout_small(tmp_path):
         fh.writelines(head)
     out = oews.parse({"industry_2025": path})
     assert set(out["oews_national"]["year"]) == {2025} and len(out["oews_industry"]) == 59
+
+
+def test_may_2018_sector_file_legacy_layout(industry):
+    """natsector_M2018 (OCC_GROUP, no I_GROUP/OWN_CODE, SOC 2010 codes kept as published)."""
+    y18 = industry[industry["year"] == 2018]
+    assert set(y18["industry_level"]) == {"sector"} and set(y18["vintage"]) == {"M2018"}
+    assert (y18["published_date"] == pd.Timestamp("2019-03-31")).all()
+    assert set(y18["o_group"]) == set(oews.O_GROUPS)
+    assert set(y18.loc[y18["industry_code"] == "99", "own_code"]) == {"123"}
+    assert y18.loc[y18["industry_code"] != "99", "own_code"].isna().all()
+    codes = set(y18.loc[y18["o_group"] == "detailed", "occ_code"])
+    assert "15-1132" in codes and "15-1252" not in codes  # SOC 2010 software developers, not SOC 2018
+    ceo = y18[(y18["industry_code"] == "11") & (y18["occ_code"] == "11-1011") & (y18["o_group"] == "detailed")]
+    assert ceo[["employment", "mean_wage_usd"]].iloc[0].tolist() == [180.0, 199180.0]  # row 6 of the sheet
+
+
+def test_legacy_layout_with_a_non_sector_code_is_named(tmp_path):
+    src = openpyxl.load_workbook(SNAPSHOT_ROOT / oews.INPUTS["natsector_2018"], read_only=True)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "natsector_dl"
+    for i, row in enumerate(src[src.sheetnames[0]].iter_rows(values_only=True)):
+        if i > 12:
+            break
+        ws.append(["336100", *row[1:]] if i == 5 else list(row))  # Excel row 6: a 4-digit code
+    path = tmp_path / "natsector_M2018_dl.xlsx"
+    book.save(path)
+    with pytest.raises(IngestError) as err:
+        oews.parse({"natsector_2018": path})
+    msg = str(err.value)
+    assert "natsector_M2018_dl.xlsx[natsector_dl] row 6" in msg and "NAICS" in msg and "336100" in msg
