@@ -8,7 +8,8 @@ Caches (all in memory, per app instance; nothing is shared between apps):
 * **impact** - :func:`pipeline.graphs.impact_report` per (quarter, rater), about a second to compute, with every
   industry's answer pre-serialised to JSON bytes, so the AI-impact endpoints answer with a dictionary look-up (LRU of
   ``impact_cache_size`` entries; one computation at a time per key, concurrent requests wait for it).
-* **quarter tables** - the whole quarter (:meth:`GraphStore.read_quarter`) for the what-if, last 2 quarters; the stored
+* **quarter tables** - the whole quarter (:meth:`GraphStore.read_quarter`), last 2 quarters; the what-if model of a
+  quarter (:class:`api.analysis.WhatIfModel`: LU factorisation and indexed tables), last 4 quarters; the stored
   impact table and industry list per quarter (small).
 """
 from __future__ import annotations
@@ -118,6 +119,7 @@ class GraphService:
         self._impact: _LRU = _LRU(impact_cache_size)
         self._default_rater: dict[str, str] = {}
         self._qg: _LRU = _LRU(2)
+        self._models: _LRU = _LRU(4)
         self._tables: dict[tuple[str, str], Any] = {}
 
     # ------------------------------------------------------------------------------------------- catalog
@@ -152,6 +154,7 @@ class GraphService:
         for k in [k for k in self._impact if k[0] == q]:
             del self._impact[k]
         self._qg.pop(q, None)
+        self._models.pop(q, None)
         for k in [k for k in self._tables if k[1] == q]:
             del self._tables[k]
         self._default_rater.pop(q, None)
@@ -163,6 +166,7 @@ class GraphService:
                 self._drop(q)
             self._impact.clear()
             self._qg.clear()
+            self._models.clear()
             self._tables.clear()
         self.refresh()
 
@@ -247,6 +251,20 @@ class GraphService:
                 with self._lock:
                     self._qg.put(q, qg)
         return qg
+
+    def whatif_model(self, q: str) -> "analysis.WhatIfModel":
+        """The quarter's precomputed what-if model (LU of ``I - A`` and indexed EMPLOYS/PERFORMS), last 4 quarters."""
+        m = self._models.hit(q)
+        if m is not None:
+            return m
+        with self._key_lock(("whatif", q)):
+            m = self._models.hit(q)
+            if m is None:
+                self._remember(q)
+                m = analysis.WhatIfModel(self.quarter_graph(q))
+                with self._lock:
+                    self._models.put(q, m)
+        return m
 
     def final_demand(self, q: str) -> pd.Series:
         return self._cached("final_demand", q, lambda: analysis.final_demand_usd(self.quarter_graph(q)))

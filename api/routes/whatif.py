@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from ..analysis import WhatIfError, automation_price_shock
+from ..analysis import WhatIfError
 from ..deps import Paging, ReadAccess, State
 from ..errors import ApiError
 from ..schemas import Problem, WhatIfPage, WhatIfRequest
@@ -36,14 +36,15 @@ def _automation(state, request, paging, body: WhatIfRequest, sort: str):
         for code in body.industries:
             g.require_industry(q, code)
     try:
-        res = automation_price_shock(g.quarter_graph(q), rater, body.min_score, body.labour_cost_reduction,
-                                     body.industries)
+        res = g.whatif_model(q).shock(rater, body.min_score, body.labour_cost_reduction, body.industries)
     except WhatIfError as exc:
         raise ApiError(422, str(exc), "validation") from exc
     df = res.industries
     df = df.sort_values(["price_change", "bea_code"] if sort == "price_change" else ["bea_code"], kind="mergesort")
+    df = df.iloc[paging.offset:paging.offset + paging.limit]  # only the page is serialised
     items = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
              for r in df.to_dict("records")]
     for it in items:
         it["shocked"] = bool(it["shocked"])
-    return paging.slice(request, items, summary=res.summary)
+        it["capped"] = bool(it.get("capped", False))
+    return paging.envelope(request, items, len(res.industries), summary=res.summary)
