@@ -17,8 +17,8 @@ Pipeline (:func:`build`, one call from ``econgraph run``):
 4. Direction: the raters of :mod:`scoring.text.raters` (lexicon; embedding classifier trained on the sample's pass A
    plus lexicon weak labels).
 5. Index of industry i in edition e, per rater r: I_r(i, e) = sum_s w_s x_s / sum_s w_s over the passages s attached
-   to i, with x_s = p_up - p_down and w_s = 1 - p_na, using the industry-specific passages when there is at least
-   one (``level`` = ``industry``) and otherwise those of the industry's groups (``level`` = ``group``). The index is
+   to i, with x_s = p_up - p_down and w_s = 1 - p_na, using the industry-specific passages when there are at least
+   :data:`MIN_INDUSTRY_PASSAGES` (3) of them (``level`` = ``industry``) and otherwise those of the industry's groups (``level`` = ``group``). The index is
    the mean over raters, ``band_low``/``band_high`` the lowest and highest rater index (rater band), ``index_se`` the
    weighted standard error sqrt(sum w^2 (x - I)^2) / sum w of the rater-averaged passage scores. Aspect indexes
    ``prices``, ``wages``, ``employment``: the same mean over the attached passages that mention the aspect
@@ -57,6 +57,7 @@ from .raters import PROBA, EmbeddingDirectionRater, LexiconRater
 TEXT_DIR = "text"
 MANIFEST = "_manifest.json"
 MAX_GROUP_TRAIN = 30_000
+MIN_INDUSTRY_PASSAGES = 3
 _NONE_HEADINGS = r"^(?:prices?|wages?|labor|employment|prices and|wages and|employment,|employment and)"
 
 
@@ -65,11 +66,12 @@ def _say(progress: Callable[[str], None] | None, msg: str) -> None:
         progress(msg)
 
 
-def build_key(warehouse) -> str:
+def build_key(warehouse, editions=None) -> str:
     man = warehouse.manifest("text")
     if man is None:
         raise FileNotFoundError("the text source is not in the warehouse; run `econgraph ingest --source text`")
     h = hashlib.sha256(man["key"].encode())
+    h.update(repr(None if editions is None else sorted(editions)).encode())
     for p in sorted(Path(__file__).resolve().parent.glob("*.py")) + [SAMPLE_PATH]:
         h.update(p.read_bytes())
     return h.hexdigest()
@@ -79,10 +81,11 @@ def out_dir(home: str | Path) -> Path:
     return Path(home) / TEXT_DIR
 
 
-def build(warehouse, home: str | Path, *, force: bool = False, progress=None) -> dict:
-    """Build (or reuse) the Beige Book indexes under ``<home>/text``; return the report."""
+def build(warehouse, home: str | Path, *, force: bool = False, progress=None, editions=None) -> dict:
+    """Build (or reuse) the Beige Book indexes under ``<home>/text``; return the report. ``editions`` restricts the
+    build to those release dates (tests); the default is every edition."""
     t0 = time.perf_counter()
-    key = build_key(warehouse)
+    key = build_key(warehouse, editions)
     dest = out_dir(home)
     if not force and (dest / MANIFEST).exists() and json.loads((dest / MANIFEST).read_text()).get("key") == key:
         report = json.loads((dest / "report.json").read_text())
@@ -98,6 +101,10 @@ def build(warehouse, home: str | Path, *, force: bool = False, progress=None) ->
     t = time.perf_counter()
     docs = warehouse.read("text_beige_book")
     docs = docs[docs["district"] != NATIONAL]
+    if editions is not None:
+        docs = docs[docs["edition"].isin(list(editions))]
+        if docs.empty:
+            raise ValueError(f"no Beige Book edition among {sorted(editions)[:5]}")
     P = passages(docs).reset_index(drop=True)
     sample = load_sample()
     t = lap("passages", t)
@@ -171,7 +178,7 @@ def build(warehouse, home: str | Path, *, force: bool = False, progress=None) ->
     weak_rater = EmbeddingDirectionRater(emb)
     weak = weak_rater.weak_labels(P, exclude=set(sample["text"]))
     emb_rater = EmbeddingDirectionRater(emb).fit(sample, weak)
-    emb_all = emb_rater.score(P)
+    emb_all = emb_rater.score_embeddings(E)
     cv_emb = cross_validated(sample, lambda: EmbeddingDirectionRater(emb), weak)
     t = lap("embedding rater", t)
     raters = {"lexicon": lex_all, "embedding": emb_all}
@@ -221,36 +228,47 @@ def build(warehouse, home: str | Path, *, force: bool = False, progress=None) ->
     return report
 
 
-def _wmean(x: np.ndarray, w: np.ndarray) -> float:
-    sw = w.sum()
-    return float((w * x).sum() / sw) if sw > 0 else float("nan")
-
-
 def aggregate(scored: pd.DataFrame, att: pd.DataFrame, raters: list[str], bea: pd.DataFrame) -> pd.DataFrame:
-    """One row per (bea_code, edition) (module docstring, step 5)."""
+    """One row per (bea_code, edition) (module docstring, step 5), computed from grouped sums:
+    sum w(x - I)^2 weighted by w = sum w^2 x^2 - 2 I sum w^2 x + I^2 sum w^2."""
     cols = ["edition", "district", "published_date", "score", "weight", *ind.ASPECTS,
             *[f"{p}_{r}" for r in raters for p in ("score", "weight")]]
     j = att.join(scored[cols], on="passage")
     has_ind = j[j["level"] == "industry"].groupby(["bea_code", "edition"]).size().rename("n_ind")
     j = j.join(has_ind, on=["bea_code", "edition"])
-    j = j[(j["level"] == "industry") | j["n_ind"].isna()]
-    rows = []
-    for (code, ed), g in j.groupby(["bea_code", "edition"], sort=True):
-        x, w = g["score"].to_numpy(), g["weight"].to_numpy()
-        per = {r: _wmean(g[f"score_{r}"].to_numpy(), g[f"weight_{r}"].to_numpy()) for r in raters}
-        idx = float(np.nanmean(list(per.values())))
-        sw = w.sum()
-        se = float(np.sqrt((w ** 2 * (x - _wmean(x, w)) ** 2).sum()) / sw) if sw > 0 else float("nan")
-        row = {"bea_code": code, "edition": ed, "published_date": g["published_date"].iloc[0], "index": idx,
-               "band_low": min(per.values()), "band_high": max(per.values()), "index_se": se,
-               "level": g["level"].iloc[0], "n_passages": int(len(g)), "n_districts": int(g["district"].nunique()),
-               **{f"index_{r}": v for r, v in per.items()}}
+    use_ind = j["n_ind"].fillna(0) >= MIN_INDUSTRY_PASSAGES
+    j = j[(j["level"] == "industry") == use_ind].copy()
+    x, w = j["score"].to_numpy(), j["weight"].to_numpy()
+    j["_w"], j["_wx"], j["_w2"], j["_w2x"], j["_w2x2"] = w, w * x, w * w, w * w * x, w * w * x * x
+    sums = ["_w", "_wx", "_w2", "_w2x", "_w2x2"]
+    for r in raters:
+        j[f"_w_{r}"] = j[f"weight_{r}"]
+        j[f"_wx_{r}"] = j[f"weight_{r}"] * j[f"score_{r}"]
+        sums += [f"_w_{r}", f"_wx_{r}"]
+    for a in ind.ASPECTS:
+        m = j[a].to_numpy().astype(float)
+        j[f"_w_{a}"], j[f"_wx_{a}"], j[f"_n_{a}"] = w * m, w * x * m, m
+        sums += [f"_w_{a}", f"_wx_{a}", f"_n_{a}"]
+    g = j.groupby(["bea_code", "edition"], sort=True)
+    agg = g[sums].sum()
+    out = pd.DataFrame(index=agg.index)
+    out["published_date"] = g["published_date"].first()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per = pd.DataFrame({r: agg[f"_wx_{r}"] / agg[f"_w_{r}"] for r in raters})
+        out["index"] = per.mean(axis=1)
+        out["band_low"], out["band_high"] = per.min(axis=1), per.max(axis=1)
+        m = agg["_wx"] / agg["_w"]
+        var = (agg["_w2x2"] - 2 * m * agg["_w2x"] + m * m * agg["_w2"]).clip(lower=0)
+        out["index_se"] = np.sqrt(var) / agg["_w"]
+        out["level"] = g["level"].first()
+        out["n_passages"] = g.size()
+        out["n_districts"] = g["district"].nunique()
+        for r in raters:
+            out[f"index_{r}"] = per[r]
         for a in ind.ASPECTS:
-            m = g[a].to_numpy()
-            row[a] = _wmean(x[m], w[m]) if m.any() else float("nan")
-            row[f"n_{a}"] = int(m.sum())
-        rows.append(row)
-    out = pd.DataFrame(rows)
+            out[a] = (agg[f"_wx_{a}"] / agg[f"_w_{a}"]).where(agg[f"_n_{a}"] > 0)
+            out[f"n_{a}"] = agg[f"_n_{a}"].astype(int)
+    out = out.reset_index()
     names = dict(zip(bea["bea_code"], bea["name"]))
     out.insert(1, "name", out["bea_code"].map(names))
     return out

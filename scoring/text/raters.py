@@ -151,9 +151,12 @@ class EmbeddingDirectionRater(TextRater):
         return f"{self.embedder.model_id}+lr;C={self.C};hw={self.hand_weight};{getattr(self, 'fitted_', 'unfitted')}"
 
     def _score(self, passages: pd.DataFrame) -> pd.DataFrame:
+        return self.score_embeddings(self.embedder.encode(passages["text"].tolist()))
+
+    def score_embeddings(self, X: np.ndarray) -> pd.DataFrame:
+        """Scores of passages already embedded by ``self.embedder`` (rows of ``X``)."""
         if not hasattr(self, "clf_"):
             raise RuntimeError("EmbeddingDirectionRater is not fitted: call fit(labelled_sample) first")
-        X = self.embedder.encode(passages["text"].tolist())
         with threadpool_limits(limits=1, user_api="blas"):
             p = self.clf_.predict_proba(X)
         full = np.zeros((len(X), len(CLASSES)))
