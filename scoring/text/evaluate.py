@@ -133,6 +133,8 @@ def evaluate(warehouse, home: str | Path, write: bool = True) -> dict:
     dm_ = panel.assign(xd=panel["x"] - panel.groupby("bea_code")["x"].transform("mean"),
                        gd=panel["growth"] - panel.groupby("bea_code")["growth"].transform("mean"))
     r_within, p_within = stats.pearsonr(dm_["xd"], dm_["gd"])
+    ex = dm_[dm_["quarter"].dt.year != 2020]
+    r_ex, p_ex = stats.pearsonr(ex["xd"], ex["gd"])
     # 2. walk-forward
     wf = walk_forward(panel)
     wf["loss_without"] = (wf["actual"] - wf["without"]) ** 2
@@ -147,7 +149,8 @@ def evaluate(warehouse, home: str | Path, write: bool = True) -> dict:
         "correlation": {"median_r": float(per["r"].median()), "share_positive": float((per["r"] > 0).mean()),
                         "significant_5pct_positive": int(((per["p"] < 0.05) & (per["r"] > 0)).sum()),
                         "industries": int(len(per)), "pooled_within_r": float(r_within),
-                        "pooled_within_p": float(p_within),
+                        "pooled_within_p": float(p_within), "pooled_within_r_excluding_2020": float(r_ex),
+                        "pooled_within_p_excluding_2020": float(p_ex),
                         "r_334": float(per.loc[per["bea_code"] == "334", "r"].iloc[0]) if (per["bea_code"] == "334").any() else None},
         "walk_forward": {"test_quarters": f"{wf['quarter'].min()}..{wf['quarter'].max()}", "T": int(len(byq)),
                          "mse_without": float(wf["loss_without"].mean()), "mse_with": float(wf["loss_with"].mean()),

@@ -102,9 +102,10 @@ def build(warehouse, home: str | Path, *, force: bool = False, progress=None, ed
     docs = warehouse.read("text_beige_book")
     docs = docs[docs["district"] != NATIONAL]
     if editions is not None:
+        unknown = sorted(set(editions) - set(docs["edition"]))
+        if unknown:
+            raise ValueError(f"no Beige Book edition released on {', '.join(unknown[:5])}")
         docs = docs[docs["edition"].isin(list(editions))]
-        if docs.empty:
-            raise ValueError(f"no Beige Book edition among {sorted(editions)[:5]}")
     P = passages(docs).reset_index(drop=True)
     sample = load_sample()
     t = lap("passages", t)
