@@ -33,8 +33,13 @@ def run_text_step(settings, console: Console | None = None) -> dict:
     wh = Warehouse(settings.home)
     if not wh.has("text"):
         wh.ingest("text")
-    report = build(wh, settings.home, progress=lambda m: con.print(m))
-    return report
+    with con.status("text: Beige Book passages -> industries -> raters -> indexes"):
+        report = build(wh, settings.home, progress=lambda m: con.print(f"  [dim]{m}[/dim]"))
+    cov = report["coverage"]
+    con.print(f"text: Beige Book indexes for {cov['industries']} industries over {report['editions']} editions "
+              f"({report['passages']:,} passages) in {report['seconds']:.0f}s"
+              f"{' (unchanged, reused)' if report.get('cached') else ''} -> {settings.home / 'text'}")
+    return {k: report[k] for k in ("editions", "passages", "coverage", "seconds", "cached") if k in report}
 
 
 @text_app.command("build")
