@@ -110,7 +110,8 @@ def build(warehouse, home: str | Path, *, force: bool = False, progress=None, ed
     sample = load_sample()
     t = lap("passages", t)
     emb = WordVectorEmbedder(P["text"])
-    E = emb.encode(P["text"].tolist())
+    C = emb.corpus_counts
+    E = emb.embed_counts(C)
     E_sample = emb.encode(sample["text"].tolist())
     t = lap("embeddings", t)
 
@@ -191,7 +192,7 @@ def build(warehouse, home: str | Path, *, force: bool = False, progress=None, ed
         scored[f"direction_{name}"] = df["direction"].to_numpy()
     scored["score"] = np.mean([df["score"].to_numpy() for df in raters.values()], axis=0)
     scored["weight"] = np.mean([df["weight"].to_numpy() for df in raters.values()], axis=0)
-    asp = ind.aspects(P["text"].tolist())
+    asp = ind.aspects(C, emb.vocab)
     for a in ind.ASPECTS:
         scored[a] = asp[a].to_numpy()
 

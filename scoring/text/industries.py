@@ -15,7 +15,7 @@ Two levels:
 An industry's passages in an edition are its specific passages when it has any, else the passages of its groups
 (``level`` = ``industry`` or ``group`` in the index). Thresholds are calibrated on the labelled sample
 (:mod:`scoring.text.labels`): tau_group maximises F1 of group attachment against the labelled group.
-Aspects: a passage mentions ``prices`` / ``wages`` / ``employment`` when it matches :data:`ASPECTS`.
+Aspects: a passage mentions ``prices`` / ``wages`` / ``employment`` when one of its words matches :data:`ASPECTS`.
 """
 from __future__ import annotations
 
@@ -90,11 +90,11 @@ KEYWORDS: dict[str, str] = {
     "GSLG": "state and local government", "GSLE": "state and local government enterprises",
 }
 
+#: a passage mentions an aspect when one of its words matches (whole words, lower case)
 ASPECTS = {
-    "prices": re.compile(r"\bpric|\bcosts?\b|inflation|rents?\b", re.I),
-    "wages": re.compile(r"\bwage|salar|compensation|\bpay\b", re.I),
-    "employment": re.compile(r"employ|hiring|\bhire|\bjobs?\b|layoff|labor market|workers|headcount|staffing",
-                             re.I),
+    "prices": re.compile(r"^(?:pric\w*|costs?|inflation\w*|rents?)$"),
+    "wages": re.compile(r"^(?:wages?|salar\w*|compensation|pay)$"),
+    "employment": re.compile(r"^(?:employ\w*|hiring|hired?|jobs?|layoffs?|labor|workers|headcount|staffing)$"),
 }
 
 
@@ -149,5 +149,10 @@ def attach(passages: pd.DataFrame, emb: np.ndarray, group_emb: np.ndarray, indus
     return out.drop_duplicates(["passage", "bea_code", "level"])
 
 
-def aspects(texts) -> pd.DataFrame:
-    return pd.DataFrame({a: [bool(p.search(t)) for t in texts] for a, p in ASPECTS.items()})
+def aspects(counts, vocab: dict[str, int]) -> pd.DataFrame:
+    """Aspect flags of passages from their word counts (:meth:`WordVectorEmbedder.counts`)."""
+    out = {}
+    for a, pat in ASPECTS.items():
+        cols = [i for w, i in vocab.items() if i < counts.shape[1] and pat.match(w)]
+        out[a] = np.asarray(counts[:, cols].sum(axis=1)).ravel() > 0 if cols else np.zeros(counts.shape[0], bool)
+    return pd.DataFrame(out)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -100,13 +99,24 @@ class WordVectorEmbedder:
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
-        counts: Counter[str] = Counter(_WORD.findall("\n".join(corpus).lower()))
-        self.total = sum(counts.values()) or 1
-        self.counts = counts
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        cv = CountVectorizer(token_pattern=_WORD.pattern, lowercase=True, dtype=np.float32)
+        try:
+            #: word counts of the corpus passages (n x vocabulary), reusable by the caller
+            self.corpus_counts = cv.fit_transform(list(corpus)).tocsr()
+            names = cv.get_feature_names_out().tolist()
+        except ValueError:  # an empty corpus (no word at all)
+            self.corpus_counts, names = sparse.csr_matrix((0, 0), dtype=np.float32), []
+        freq = np.asarray(self.corpus_counts.sum(axis=0)).ravel()
+        self.word_counts = dict(zip(names, freq.tolist()))
+        self.total = float(freq.sum()) or 1.0
         self.vocab: dict[str, int] = {}
         self._rows: list[np.ndarray] = []
         self._weights: list[float] = []
-        self._add(sorted(counts))
+        self.vectors = np.zeros((0, self.matrix.shape[1]), np.float32)
+        self.weights = np.zeros(0)
+        self._add(names)  # in the vectorizer's column order, so corpus_counts columns = vocabulary rows
         digest = hashlib.sha256(self.matrix[:64].tobytes()).hexdigest()[:10]
         self.model_id = f"minilm-l6-v2-input-embeddings-{digest}+sif(a={SIF_A})"
 
@@ -118,19 +128,26 @@ class WordVectorEmbedder:
             self.vocab[w] = len(self._rows)
             v = self.matrix[enc.ids].mean(axis=0) if enc.ids else np.zeros(self.matrix.shape[1], np.float32)
             self._rows.append(v.astype(np.float32))
-            self._weights.append(SIF_A / (SIF_A + self.counts.get(w, 0) / self.total))
+            self._weights.append(SIF_A / (SIF_A + self.word_counts.get(w, 0) / self.total))
         self.vectors = np.vstack(self._rows)
         self.weights = np.asarray(self._weights)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length passage embeddings (n x 384, float32); a text without words gets the zero vector."""
+    def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Word counts (n x vocabulary) of ``texts``; words not yet in the vocabulary are added first."""
         from sklearn.feature_extraction.text import CountVectorizer
 
         texts = list(texts)
         self._add([w for w in set(_WORD.findall("\n".join(texts).lower())) if w not in self.vocab])
-        counts = CountVectorizer(vocabulary=self.vocab, token_pattern=_WORD.pattern, lowercase=True,
-                                 dtype=np.float32).transform(texts)
-        m = counts @ sparse.diags(self.weights.astype(np.float32))
-        e = np.asarray(m @ self.vectors)
+        return CountVectorizer(vocabulary=self.vocab, token_pattern=_WORD.pattern, lowercase=True,
+                               dtype=np.float32).transform(texts)
+
+    def embed_counts(self, counts: sparse.csr_matrix) -> np.ndarray:
+        """Unit-length SIF embeddings from a :meth:`counts` matrix (zero vector for a text without words)."""
+        m = counts @ sparse.diags(self.weights[:counts.shape[1]].astype(np.float32))
+        e = np.asarray(m @ self.vectors[:counts.shape[1]])
         norm = np.linalg.norm(e, axis=1, keepdims=True)
         return np.where(norm > 0, e / np.maximum(norm, 1e-12), 0.0).astype(np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length passage embeddings (n x 384, float32); a text without words gets the zero vector."""
+        return self.embed_counts(self.counts(texts))

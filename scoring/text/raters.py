@@ -44,9 +44,8 @@ DOWN_CUES = (r"fell|fall\w*|declin\w*|decreas\w*|down|weak\w*|slow\w*|soft\w*|lo
 FLAT_CUES = (r"unchanged|steady|stable|stabiliz\w*|flat|level|same|little|sideways|maintain\w*|held|"
              r"constant|plateau\w*|mixed")
 _NEG = r"(?:\b(?:not|no|nor|never|less)|n't)"
-_CUE = {k: re.compile(rf"\b(?:{v})\b") for k, v in (("up", UP_CUES), ("down", DOWN_CUES), ("flat", FLAT_CUES))}
-_NEG_CUE = {k: re.compile(rf"{_NEG}\s+(?:[a-z'-]+\s+){{0,2}}(?:{v})\b") for k, v in (("up", UP_CUES),
-                                                                                        ("down", DOWN_CUES))}
+_CUE = re.compile(rf"\b(?:(?P<up>{UP_CUES})|(?P<down>{DOWN_CUES})|(?P<flat>{FLAT_CUES}))\b")
+_NEG_CUE = re.compile(rf"{_NEG}\s+(?:[a-z'-]+\s+){{0,2}}(?:(?P<up>{UP_CUES})|(?P<down>{DOWN_CUES}))\b")
 
 
 def _frame(proba: np.ndarray, rater: str, model: str) -> pd.DataFrame:
@@ -89,9 +88,13 @@ class TextRater(ABC):
 def cue_counts(text: str) -> tuple[int, int, int]:
     """(down, flat, up) cue counts of one passage; a negated up cue counts as down and a negated down cue as up."""
     t = text.lower()
-    up, down, flat = (len(_CUE[k].findall(t)) for k in ("up", "down", "flat"))
-    nu, nd = len(_NEG_CUE["up"].findall(t)), len(_NEG_CUE["down"].findall(t))
-    return down - nd + nu, flat, up - nu + nd
+    n = {"up": 0, "down": 0, "flat": 0}
+    for m in _CUE.finditer(t):
+        n[m.lastgroup] += 1
+    nu = nd = 0
+    for m in _NEG_CUE.finditer(t):
+        nu, nd = (nu + 1, nd) if m.lastgroup == "up" else (nu, nd + 1)
+    return n["down"] - nd + nu, n["flat"], n["up"] - nu + nd
 
 
 class LexiconRater(TextRater):
