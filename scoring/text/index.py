@@ -162,15 +162,21 @@ def build(warehouse, home: str | Path, *, force: bool = False, progress=None, ed
     all_g, all_v = group_pred(gp)
     isim = E @ D.T
     i_best, i_val = isim.argmax(axis=1), isim.max(axis=1)
-    rows_p, rows_c, rows_l = [], [], []
+    member = np.zeros((len(P), len(groups)), dtype=bool)
     for k, hg in enumerate(head_groups):
-        gs = hg if hg else ((all_g[k],) if all_v[k] >= tau_group else ())
-        for g in gs:
-            for c in ind.GROUPS[g][2]:
-                rows_p.append(k), rows_c.append(c), rows_l.append("group")
-        if i_val[k] >= tau_industry:
-            rows_p.append(k), rows_c.append(codes[i_best[k]]), rows_l.append("industry")
-    att = pd.DataFrame({"passage": rows_p, "bea_code": rows_c, "level": rows_l}).drop_duplicates()
+        for g in hg:
+            member[k, groups.index(g)] = True
+    free = ~member.any(axis=1) & (all_v >= tau_group)
+    member[np.flatnonzero(free), [groups.index(g) for g in all_g[free]]] = True
+    parts = []
+    for gi, g in enumerate(groups):
+        idx = np.flatnonzero(member[:, gi])
+        for c in ind.GROUPS[g][2]:
+            parts.append(pd.DataFrame({"passage": idx, "bea_code": c, "level": "group"}))
+    idx = np.flatnonzero(i_val >= tau_industry)
+    parts.append(pd.DataFrame({"passage": idx, "bea_code": np.array(codes, dtype=object)[i_best[idx]],
+                               "level": "industry"}))
+    att = pd.concat(parts, ignore_index=True).drop_duplicates()
     t = lap("attach", t)
 
     # ---- raters
