@@ -52,7 +52,7 @@ from . import industries as ind
 from .labels import SAMPLE_PATH, calibrate, cohen_kappa, cross_validated, load_sample, pass_agreement, \
     rater_agreement
 from .passages import WordVectorEmbedder, passages
-from .raters import PROBA, EmbeddingDirectionRater, LexiconRater
+from .raters import EmbeddingDirectionRater, LexiconRater
 
 TEXT_DIR = "text"
 MANIFEST = "_manifest.json"

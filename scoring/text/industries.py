@@ -126,29 +126,6 @@ def group_descriptions() -> pd.Series:
     return pd.Series({g: d for g, (_, d, _) in GROUPS.items()})
 
 
-def attach(passages: pd.DataFrame, emb: np.ndarray, group_emb: np.ndarray, industry_emb: np.ndarray,
-           industry_codes: list[str], tau_group: float, tau_industry: float) -> pd.DataFrame:
-    """Rows (passage index, bea_code, level, how, similarity): every industry a passage is attached to."""
-    groups = list(GROUPS)
-    gsim = emb @ group_emb.T
-    isim = emb @ industry_emb.T
-    g_best, g_val = gsim.argmax(axis=1), gsim.max(axis=1)
-    i_best, i_val = isim.argmax(axis=1), isim.max(axis=1)
-    rows = []
-    for k, heading in enumerate(passages["heading"].tolist()):
-        gs = group_of_heading(heading)
-        how = "heading"
-        if not gs and g_val[k] >= tau_group:
-            gs, how = (groups[g_best[k]],), "similarity"
-        if i_val[k] >= tau_industry:
-            rows.append((k, industry_codes[i_best[k]], "industry", "similarity", float(i_val[k])))
-        for g in gs:
-            for code in GROUPS[g][2]:
-                rows.append((k, code, "group", how, float(gsim[k, groups.index(g)])))
-    out = pd.DataFrame(rows, columns=["passage", "bea_code", "level", "how", "similarity"])
-    return out.drop_duplicates(["passage", "bea_code", "level"])
-
-
 def aspects(counts, vocab: dict[str, int]) -> pd.DataFrame:
     """Aspect flags of passages from their word counts (:meth:`WordVectorEmbedder.counts`)."""
     out = {}
