@@ -4,6 +4,8 @@
   code are unchanged); prints timings, thresholds, rater agreement and coverage.
 * ``text index --industry CODE [--format table|json|csv] [--as-of DATE]``: one industry's release-dated series.
 * ``text coverage``: editions and passages per industry.
+* ``text llm-sample``: the LLM rater (``ECONGRAPH_LLM_*`` endpoint) on the labelled sample: agreement with the
+  hand labels and the cost (answers cached in ``<home>/cache/text_llm.sqlite``).
 * ``text evaluate``: correlation with next BEA gross-output growth and the walk-forward with/without the index
   (:mod:`scoring.text.evaluate`).
 """
@@ -119,3 +121,22 @@ def evaluate_cmd():
     settings = get_settings()
     res = evaluate(Warehouse(settings.home), settings.home)
     out.print_json(json.dumps(res, default=str))
+
+
+@text_app.command("llm-sample")
+def llm_sample_cmd():
+    """Score the labelled sample with the configured LLM endpoint; agreement with the hand labels and cost."""
+    from scoring.raters.llm import LLMConfig
+    from scoring.text.labels import load_sample, rater_agreement
+    from scoring.text.llm import TextLLMRater
+
+    try:
+        cfg = LLMConfig.from_env()
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1)
+    sample = load_sample()
+    rater = TextLLMRater(cfg, get_settings().home / "cache" / "text_llm.sqlite")
+    scored = rater.score(sample)
+    agreement = rater_agreement(sample, scored["direction"])
+    out.print_json(json.dumps({"model": rater.model, "agreement_vs_pass_a": agreement, "run": rater.last_run}))

@@ -145,13 +145,15 @@ def evaluate(warehouse, home: str | Path, write: bool = True) -> dict:
     dm_ex = dm_test(byq.loc[~byq.index.astype(str).str.startswith("2020"), "loss_without"].to_numpy(),
                     byq.loc[~byq.index.astype(str).str.startswith("2020"), "loss_with"].to_numpy())
     res = {
-        "quarters": f"{panel['quarter'].min()}..{panel['quarter'].max()}", "industries": int(panel["bea_code"].nunique()),
+        "quarters": f"{panel['quarter'].min()}..{panel['quarter'].max()}",
+        "industries": int(panel["bea_code"].nunique()),
         "correlation": {"median_r": float(per["r"].median()), "share_positive": float((per["r"] > 0).mean()),
                         "significant_5pct_positive": int(((per["p"] < 0.05) & (per["r"] > 0)).sum()),
                         "industries": int(len(per)), "pooled_within_r": float(r_within),
                         "pooled_within_p": float(p_within), "pooled_within_r_excluding_2020": float(r_ex),
                         "pooled_within_p_excluding_2020": float(p_ex),
-                        "r_334": float(per.loc[per["bea_code"] == "334", "r"].iloc[0]) if (per["bea_code"] == "334").any() else None},
+                        "r_334": (float(per.loc[per["bea_code"] == "334", "r"].iloc[0])
+                                  if (per["bea_code"] == "334").any() else None)},
         "walk_forward": {"test_quarters": f"{wf['quarter'].min()}..{wf['quarter'].max()}", "T": int(len(byq)),
                          "mse_without": float(wf["loss_without"].mean()), "mse_with": float(wf["loss_with"].mean()),
                          "dm": dm, "dm_excluding_2020": dm_ex,

@@ -18,7 +18,8 @@ Pipeline (:func:`build`, one call from ``econgraph run``):
    plus lexicon weak labels).
 5. Index of industry i in edition e, per rater r: I_r(i, e) = sum_s w_s x_s / sum_s w_s over the passages s attached
    to i, with x_s = p_up - p_down and w_s = 1 - p_na, using the industry-specific passages when there are at least
-   :data:`MIN_INDUSTRY_PASSAGES` (3) of them (``level`` = ``industry``) and otherwise those of the industry's groups (``level`` = ``group``). The index is
+   :data:`MIN_INDUSTRY_PASSAGES` (3) of them (``level`` = ``industry``) and otherwise those of the industry's
+   groups (``level`` = ``group``). The index is
    the mean over raters, ``band_low``/``band_high`` the lowest and highest rater index (rater band), ``index_se`` the
    weighted standard error sqrt(sum w^2 (x - I)^2) / sum w of the rater-averaged passage scores. Aspect indexes
    ``prices``, ``wages``, ``employment``: the same mean over the attached passages that mention the aspect
@@ -306,7 +307,8 @@ def industry_series(home: str | Path, code: str, as_of: str | pd.Timestamp | Non
     """The index of one industry by edition (release-dated), optionally only editions released by ``as_of``."""
     idx = load_index(home)
     if code not in set(idx["bea_code"]):
-        raise KeyError(f"no Beige Book index for industry {code!r}; known: {', '.join(sorted(idx['bea_code'].unique()))}")
+        known = ", ".join(sorted(idx["bea_code"].unique()))
+        raise KeyError(f"no Beige Book index for industry {code!r}; known: {known}")
     out = idx[idx["bea_code"] == code].sort_values("edition")
     if as_of is not None:
         out = out[out["published_date"] <= pd.Timestamp(as_of)]

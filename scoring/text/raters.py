@@ -16,8 +16,8 @@ about a direction at all), ``rater`` and ``model``. Classes and labels follow th
   labels anchor the rubric. Its agreement with the hand labels is measured out of sample by
   :func:`scoring.text.labels.evaluate_raters` (hand-labelled folds held out; weak labels never include them).
 
-An LLM rater through the OpenAI-compatible client (:mod:`scoring.raters.llm`) is not part of this module: that
-client is bound to the task rubric's answer schema.
+:class:`scoring.text.llm.TextLLMRater` asks an OpenAI-compatible endpoint the same rubric (cached, resumable,
+cost reported).
 """
 from __future__ import annotations
 
