@@ -16,7 +16,8 @@ own WordPiece tokenizer. A word's vector is the mean of its WordPiece vectors, v
 per distinct word; a passage s is embedded with SIF weights (Arora, Liang & Ma 2017):
 e(s) = normalise(sum_{w in s} a/(a + p(w)) v(w)), p(w) the word's corpus frequency, a = 1e-3, so frequent function
 words weigh little. This is the static-embedding idea of Model2Vec (Tulkens & van Dongen 2024) without the
-distillation pass; measured 55 s for the 305,000 district passages on the shared 2-core machine (load ~15). The same embedder embeds the industry descriptions,
+distillation pass; measured 55 s for the 305,000 district passages on the shared 2-core machine (load ~15).
+The same embedder embeds the industry descriptions,
 so similarities are comparable; the trained classifier on top sees the same features.
 """
 from __future__ import annotations
