@@ -31,6 +31,7 @@ score_app = typer.Typer(no_args_is_help=True, help="LLM-automatability raters: r
 app.add_typer(score_app, name="score")
 forecast_app = typer.Typer(no_args_is_help=True, help="Next-quarter forecasts (GNN + baselines, walk-forward).")
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(__import__("pipeline.cli_text", fromlist=["text_app"]).text_app, name="text")
 
 console = Console(stderr=True)
 out = Console()
