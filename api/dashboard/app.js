@@ -286,14 +286,15 @@ async function loadIndustry() {
 async function loadTextIndex(code) {
   const block = $("#text-index-block");
   let page;
-  try { page = await api(`/v1/text/industries/${encodeURIComponent(code)}?limit=1000`); } catch (e) { block.hidden = true; return; }
-  const items = page.items || [];
-  block.hidden = !items.length;
-  if (!items.length) return;
-  const x = items.map((r) => r.release_date || r.date);
-  $("#text-index-meta").textContent = `${items.length} editions, dated by release; ${page.note || ""}`;
-  lineChart($("#text-index-chart"), x, [{ name: "activity index (down -1 .. up +1)", values: items.map((r) => r.index ?? r.value), cls: "s1" }],
-    { band: items[0].index_lo !== undefined ? { lo: items.map((r) => r.index_lo), hi: items.map((r) => r.index_hi) } : null, yfmt: (v) => v.toFixed(1) });
+  try { page = await api(`/v1/text/industries/${encodeURIComponent(code)}`); } catch (e) { block.hidden = true; return; }
+  // one point per edition; the chart keeps editions since 2000 so it stays readable
+  const pts = (page.points || []).filter((r) => r.published_date >= "2000-01-01");
+  block.hidden = !pts.length;
+  if (!pts.length) return;
+  $("#text-index-meta").textContent = `${page.editions} editions since ${page.points[0].published_date}, dated by release (shown from 2000); the band is the raters' range`;
+  lineChart($("#text-index-chart"), pts.map((r) => r.published_date.slice(0, 7)),
+    [{ name: "Beige Book activity index (down −1 .. up +1)", values: pts.map((r) => r.index), cls: "s1" }],
+    { band: { lo: pts.map((r) => r.band_low), hi: pts.map((r) => r.band_high) }, yfmt: (v) => v.toFixed(1) });
 }
 
 // ---------------------------------------------------------------------------------------------- what-if
