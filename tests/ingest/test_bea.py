@@ -126,9 +126,9 @@ def test_summary_magnitudes_and_point_in_time(tables):
     assert set(io["vintage"]) == {"2024-09-26"}
     pub = io.drop_duplicates("year").set_index("year")["published_date"]
     # calendar.bea_annual_io_published (data/calendar/bea_release_dates.csv): Y+1 from 2013 (late October to mid
-    # November for 2013-2018, late September since 2020), Y+2 before; never later than the vintage holding them
-    assert pub[2021] == pd.Timestamp("2022-09-30") and pub[2022] == pd.Timestamp("2023-09-28")
-    assert pub[2023] == pd.Timestamp("2024-09-26")  # table: 2024-09-30, capped at the vintage
+    # November for 2013-2018, late September since 2020 except the 2023 comprehensive update), Y+2 before
+    assert pub[2021] == pd.Timestamp("2022-09-30") and pub[2022] == pd.Timestamp("2023-12-21")
+    assert pub[2023] == pd.Timestamp("2024-09-26")
     assert pub[2014] == pd.Timestamp("2015-11-05") and pub[2017] == pd.Timestamp("2018-11-30")
     assert pub[2012] == pd.Timestamp("2014-09-26") and pub[1997] == pd.Timestamp("1999-09-26")
 
