@@ -25,9 +25,12 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from ingest import calendar
 from ingest.storage import atomic_path, atomic_write_json
 
 SCHEMA_VERSION = 1
+#: version of the feature construction (bumped when gnn.features changes what a snapshot holds)
+FEATURES_VERSION = 2
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 NODE_TARGETS = ("go_growth", "excess_return")
 EDGE_TARGET = "flow_growth"
@@ -278,12 +281,14 @@ def dataset_from_warehouse(home: str | Path, crosswalk: pd.DataFrame, *, supplie
 
     wh = Warehouse(home)
     cache = Path(home) / "cache" / "gnn"
-    # cheap outer key: warehouse manifests (parser version + input sha256s) + crosswalk + parameters
+    # cheap outer key: warehouse manifests (parser version + input sha256s) + crosswalk + parameters + the release-date
+    # table and the feature version (publication dates are applied here, not at ingest)
     manifests = {src: (wh.manifest(src) or {}).get("key") for src in ("bea", "market")}
     outer = dataset_key({"crosswalk": crosswalk,
                          **({"supplies": supplies} if supplies is not None else {}),
                          **({"graph_metrics": graph_metrics} if graph_metrics is not None else {})},
-                        {"manifests": manifests, "max_edges": max_edges, "quarters": quarters})
+                        {"manifests": manifests, "max_edges": max_edges, "quarters": quarters,
+                         "release_dates": calendar.release_table_digest(), "features_version": FEATURES_VERSION})
     pointer = cache / f"warehouse-{outer[:16]}.json"
     if pointer.exists():
         stem = cache / json.loads(pointer.read_text())["dataset"]

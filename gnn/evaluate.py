@@ -23,7 +23,7 @@ import pandas as pd
 from .baselines import BASELINES, make_baseline
 from .dataset import NODE_TARGETS, QUANTILES, TARGETS, ForecastDataset
 from .metrics import coverage, diebold_mariano, ic_summary, mae, mean_pinball, pinball, rank_ic
-from .train import GNNConfig, GNNForecaster
+from .fit import GNNConfig, GNNForecaster
 
 
 @dataclass

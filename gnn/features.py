@@ -4,9 +4,19 @@ Timing convention (one *snapshot* per decision quarter ``s``)
 ---------------------------------------------------------------
 * The forecast is made at the close of the **as-of date** ``A_s`` = the last calendar day of quarter ``s - 1``
   (the day before quarter ``s`` starts). Only rows whose ``published_date <= A_s`` enter the features.
-* ``L_s`` (the *information quarter*) is the latest quarter of BEA GDP-by-industry published by ``A_s``. With BEA's
-  90-day lag (:func:`ingest.calendar.bea_quarterly_published`) ``L_s = s - 2``: at the start of July the first
-  quarter's figures (released ~June 29) are the newest.
+* ``L_s`` (the *information quarter*) is the latest quarter of BEA GDP-by-industry released by ``A_s``, dated by the
+  table of actual release dates (:func:`ingest.calendar.bea_quarterly_timing`, capped at the release date of the
+  vintage that holds the figure): since September 2020 ``L_s = s - 2`` (a quarter comes out ~90 days after it ends);
+  before, a quarter came out ~110 days after it ended and the second quarter only with the November annual update,
+  so ``L_s`` was often ``s - 3``.
+* **History availability.** The 71-industry quarterly series began in 2012 until the November 2018 update carried
+  it back to 2005 (:func:`ingest.calendar.bea_quarterly_published`). Historical snapshots are placed in time by the
+  release schedule, but a snapshot counts as known (``known_date``, what a model fitted on a date may train on) only
+  once every GDP quarter its features and targets use (``L - 5 .. L + 1``) was public: a model fitted before
+  2018-11-30 trains only on snapshots built from 2012 on.
+* **AI and labour metrics** from the graph (:func:`attach_graph_quarter_metrics`) enter a snapshot only when every
+  input they rest on was public by ``A_s`` (O*NET release, exposure labels, OEWS year); before that they are missing
+  (NaN; fitters standardise on the training window and treat a missing value as the window mean).
 * Targets (never features):
 
   - ``go_growth``: next-quarter log growth of nominal gross output, ``ln GO_{L+1} - ln GO_L`` (the next quarter BEA
@@ -29,6 +39,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ingest import calendar
 from ingest.errors import IngestError
 
 TRADING_DAYS_PER_YEAR = 252
@@ -195,15 +206,44 @@ def industry_returns(prices: pd.DataFrame, constituents: pd.DataFrame, crosswalk
 
 
 # ------------------------------------------------------------------------------------------------ GDP
-def _gdp_wide(gdp: pd.DataFrame, measure: str, series: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(values, published dates), quarters x bea_code, for one quarterly GDP-by-industry series (leaf lines)."""
+def dated_gdp(gdp: pd.DataFrame) -> pd.DataFrame:
+    """Quarterly rows of ``bea_gdp_by_industry`` re-dated from the release-date table (annual rows unchanged).
+
+    ``timing_date`` = the regular release that first carried the quarter (:func:`ingest.calendar.bea_quarterly_timing`)
+    and ``published_date`` = when its 71-industry figures became public (:func:`ingest.calendar.bea_quarterly_published`),
+    each capped at the release date of the vintage holding the figure (``vintage``) where the table has it. Computed
+    here, not taken from the warehouse, so a change of the table needs no re-ingest. Idempotent."""
+    if "timing_date" in gdp.columns:
+        return gdp
+    out = gdp.copy()
+    out["published_date"] = pd.to_datetime(out["published_date"]).astype("datetime64[ns]")
+    out["timing_date"] = out["published_date"]
+    q = out["frequency"] == "Q"
+    periods = out.loc[q, "ref_period"].astype(str)
+    uniq = periods.unique()
+    timing = pd.Series({p: pd.Timestamp(calendar.bea_quarterly_timing(p)) for p in uniq})
+    public = pd.Series({p: pd.Timestamp(calendar.bea_quarterly_published(p)) for p in uniq})
+    t = periods.map(timing).to_numpy(dtype="datetime64[ns]")
+    pb = periods.map(public).to_numpy(dtype="datetime64[ns]")
+    if "vintage" in out.columns:
+        cap = pd.to_datetime(out.loc[q, "vintage"]).to_numpy(dtype="datetime64[ns]")
+        t, pb = np.minimum(t, cap), np.minimum(pb, cap)
+    out.loc[q, "timing_date"] = t
+    out.loc[q, "published_date"] = pb
+    return out
+
+
+def _gdp_wide(gdp: pd.DataFrame, measure: str, series: str,
+              date: str = "timing_date") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(values, dates), quarters x bea_code, for one quarterly GDP-by-industry series (leaf lines); ``date`` =
+    ``timing_date`` (when the release schedule carried the quarter) or ``published_date`` (when it became public)."""
+    gdp = dated_gdp(gdp)
     sel = gdp[(gdp["frequency"] == "Q") & (gdp["measure"] == measure) & (gdp["series"] == series)
               & gdp["bea_code"].notna()]
     if sel.empty:
         raise IngestError(f"bea_gdp_by_industry has no quarterly {measure}/{series} rows")
-    sel = sel.assign(published_date=pd.to_datetime(sel["published_date"]).astype("datetime64[ns]"))
     vals = sel.pivot(index="ref_period", columns="bea_code", values="value").sort_index()
-    pub = sel.pivot(index="ref_period", columns="bea_code", values="published_date").sort_index()
+    pub = sel.pivot(index="ref_period", columns="bea_code", values=date).sort_index()
     vals.index = vals.index.astype(str)
     pub.index = pub.index.astype(str)
     vals.columns = vals.columns.astype(str)
@@ -217,9 +257,10 @@ def _full_quarter_index(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def latest_gdp_quarter(gdp: pd.DataFrame, as_of: pd.Timestamp) -> str | None:
-    """The latest quarter with nominal gross output published by ``as_of`` (the information quarter ``L``)."""
+    """The latest quarter with nominal gross output released by ``as_of`` (the information quarter ``L``)."""
+    gdp = dated_gdp(gdp)
     sel = gdp[(gdp["frequency"] == "Q") & (gdp["measure"] == "gross_output") & (gdp["series"] == "nominal")
-              & (pd.to_datetime(gdp["published_date"]) <= as_of) & gdp["value"].notna()]
+              & (gdp["timing_date"] <= as_of) & gdp["value"].notna()]
     return None if sel.empty else str(sel["ref_period"].max())
 
 
@@ -284,9 +325,13 @@ def gdp_node_features(gdp: pd.DataFrame, quarters: Iterable[str]) -> pd.DataFram
 
 
 def go_growth_targets(gdp: pd.DataFrame, node_features: pd.DataFrame) -> pd.DataFrame:
-    """``go_growth = ln GO_{L+1} - ln GO_L`` per snapshot row, with ``go_known_date`` = publication of ``L + 1``."""
-    v, p = _gdp_wide(gdp, "gross_output", "nominal")
+    """``go_growth = ln GO_{L+1} - ln GO_L`` per snapshot row, with ``go_known_date`` = the date every GDP quarter
+    ``L - 5 .. L + 1`` of the row was public (:func:`ingest.calendar.bea_quarterly_published`): the target itself and
+    the history behind the features."""
+    v, p = _gdp_wide(gdp, "gross_output", "nominal", date="published_date")
     v, p = _full_quarter_index(v), _full_quarter_index(p)
+    pub_q = p.apply(pd.to_datetime).max(axis=1).astype("int64")  # per quarter, as ns since the epoch
+    hist = pd.to_datetime(pub_q.rolling(7, min_periods=1).max().shift(-1))  # max over L-5 .. L+1
     lv = np.log(v.where(v > 0))
     nxt = node_features["info_quarter"].map(lambda q: _qshift(q, 1))
     out = node_features[["quarter", "bea_code"]].copy()
@@ -295,7 +340,10 @@ def go_growth_targets(gdp: pd.DataFrame, node_features: pd.DataFrame) -> pd.Data
     key_cur = pd.MultiIndex.from_arrays([node_features["info_quarter"], node_features["bea_code"]])
     key_nxt = pd.MultiIndex.from_arrays([nxt, node_features["bea_code"]])
     out["go_growth"] = cur_v.reindex(key_nxt).to_numpy() - cur_v.reindex(key_cur).to_numpy()
-    out["go_known_date"] = pub.reindex(key_nxt).to_numpy()
+    nxt_pub = pub.reindex(key_nxt).to_numpy()
+    hist_pub = node_features["info_quarter"].map(hist).to_numpy(dtype="datetime64[ns]")
+    out["go_known_date"] = np.where(pd.isna(nxt_pub), np.datetime64("NaT"),
+                                    np.maximum(nxt_pub.astype("datetime64[ns]"), hist_pub))
     return out
 
 
@@ -393,6 +441,18 @@ def excess_return_targets(quarterly_returns: pd.DataFrame, rf_q: pd.Series, node
 
 
 # ------------------------------------------------------------------------------------------------ SUPPLIES
+def io_release_dates(io_summary: pd.DataFrame) -> pd.DataFrame:
+    """``year, published_date`` of each annual summary IO year: :func:`ingest.calendar.bea_annual_io_published`
+    capped at the release date of the vintage holding it (re-dated here, so a change of the table needs no
+    re-ingest)."""
+    cols = ["year", "vintage"] if "vintage" in io_summary.columns else ["year", "published_date"]
+    y = io_summary[io_summary["redefinitions"] == "after"][cols].drop_duplicates("year").sort_values("year")
+    cal = pd.to_datetime([calendar.bea_annual_io_published(int(v)) for v in y["year"]])
+    cap = pd.to_datetime(y[cols[1]]).to_numpy(dtype="datetime64[ns]")
+    pub = np.minimum(cal.to_numpy(dtype="datetime64[ns]"), cap) if cols[1] == "vintage" else cal
+    return pd.DataFrame({"year": y["year"].astype(int).to_numpy(), "published_date": pub})
+
+
 def supplies_from_warehouse(gdp: pd.DataFrame, io_summary: pd.DataFrame,
                             quarters: Iterable[str] | None = None) -> pd.DataFrame:
     r"""Quarterly SUPPLIES edges when no graph store is wired: for quarter ``L``, RAS-balance the latest annual
@@ -407,8 +467,7 @@ def supplies_from_warehouse(gdp: pd.DataFrame, io_summary: pd.DataFrame,
 
     go, go_pub = _gdp_wide(gdp, "gross_output", "nominal")
     ii, _ = _gdp_wide(gdp, "intermediate_inputs", "nominal")
-    years = (io_summary[io_summary["redefinitions"] == "after"][["year", "published_date"]].drop_duplicates()
-             .assign(published_date=lambda d: pd.to_datetime(d["published_date"])).sort_values("year"))
+    years = io_release_dates(io_summary)
     annual: dict[int, tuple] = {}
     out = []
     for q in (quarters if quarters is not None else go.index):
@@ -472,11 +531,43 @@ def node_features_and_targets(tables: Mapping[str, pd.DataFrame], crosswalk: pd.
     return nf, tg
 
 
+#: publication-date column of the graph metrics that each metric rests on (see :func:`attach_graph_quarter_metrics`)
+LABOUR_PUBLISHED = "labour_published"
+AI_PUBLISHED = "ai_published"
+
+
+def metric_publication_column(name: str) -> str:
+    """``log_wage_bill_usd`` rests on OEWS only (``labour_published``); every ``ai_*`` metric on O*NET, the exposure
+    labels and OEWS (``ai_published``)."""
+    if name == "log_wage_bill_usd":
+        return LABOUR_PUBLISHED
+    if name.startswith("ai_"):
+        return AI_PUBLISHED
+    raise ValueError(f"graph metric {name!r} has no known publication date: name it log_wage_bill_usd or ai_*, "
+                     f"or add its inputs to gnn.features.metric_publication_column")
+
+
 def attach_graph_quarter_metrics(node_features: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """Join per-industry metrics keyed by *graph* quarter (``quarter, bea_code, ...``; e.g. AI-impact metrics from
-    the graph store) to each snapshot's information quarter ``L`` (the newest graph quarter known at ``A_s``)."""
+    the graph store) to each snapshot's information quarter ``L`` (the newest graph quarter known at ``A_s``).
+
+    Point in time: ``metrics`` carries ``labour_published`` and ``ai_published`` (the date the last input of the
+    row's labour / AI metrics became public, e.g. OEWS May 2022 on 2023-03-31, O*NET 29.1 on 2024-11-01, the
+    exposure labels on 2023-03-17); a metric is kept for snapshot ``s`` only where that date is ``<= A_s`` and is
+    missing (NaN) otherwise."""
     m = metrics.rename(columns={"quarter": "info_quarter"})
-    clash = (set(m.columns) - {"info_quarter", "bea_code"}) & set(node_features.columns)
+    values = [c for c in m.columns if c not in ("info_quarter", "bea_code", LABOUR_PUBLISHED, AI_PUBLISHED)]
+    need = sorted({metric_publication_column(c) for c in values})
+    missing = [c for c in need if c not in m.columns]
+    if missing:
+        raise ValueError(f"graph metrics lack the publication-date columns {missing} (the date each row's inputs "
+                         f"became public); metrics: {values}")
+    clash = set(values) & set(node_features.columns)
     if clash:
         raise ValueError(f"metric columns already among the node features: {sorted(clash)}")
-    return node_features.merge(m, on=["info_quarter", "bea_code"], how="left")
+    out = node_features.merge(m, on=["info_quarter", "bea_code"], how="left")
+    as_of = pd.to_datetime(out["as_of_date"])
+    for c in values:
+        pub = pd.to_datetime(out[metric_publication_column(c)])
+        out.loc[~(pub <= as_of), c] = np.nan
+    return out.drop(columns=[c for c in (LABOUR_PUBLISHED, AI_PUBLISHED) if c in out.columns])

@@ -19,7 +19,7 @@ import torch
 from ingest.storage import atomic_directory, atomic_write_json
 
 from .dataset import ForecastDataset
-from .train import GNNConfig, GNNForecaster, Standardizer
+from .fit import GNNConfig, GNNForecaster, Standardizer
 
 FILES = ("config.json", "data.json", "metrics.json", "weights.pt")
 

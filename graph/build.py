@@ -1,11 +1,17 @@
 r"""Build the quarterly graph from warehouse tables (pure: tables in, :class:`QuarterGraph` out).
 
-For quarter ``Q`` the build is *as of* the quarter's GDP-by-industry release (``Q`` end + 90 days,
-:func:`ingest.calendar.bea_quarterly_published`); nothing published later is used:
+For quarter ``Q`` the build is *as of* the regular release that first carried the quarter's GDP by industry
+(:func:`ingest.calendar.bea_quarterly_timing`, from the table of actual release dates
+``data/calendar/bea_release_dates.csv``: about 110 days after the quarter before September 2020, the second quarter
+with the annual update in late October or November, since then about 90 days); nothing published later is used.
+Quarters before 2012 were published at 71 industries only with the November 2018 update: their graphs are built as
+of their place in the release schedule (for historical training snapshots) and the manifest records both dates
+(``as_of`` and ``gdp_published``):
 
 1. **IO structure**: the latest annual summary IO year whose tables were published by then
-   (:func:`ingest.calendar.bea_annual_io_published`: year ``Y`` arrives in September of ``Y + 2``), after
-   redefinitions. ``B = U diag(g)^-1``, ``D = V diag(q)^-1``, ``A = D B``, ``Z = D U`` (:mod:`graph.io_math`).
+   (:func:`ingest.calendar.bea_annual_io_published`: since 2013 year ``Y`` arrives with the annual update of
+   ``Y + 1``, late October to mid November for 2013-2018 and late September since 2020; before 2013, conservatively,
+   September of ``Y + 2``), after redefinitions. ``B = U diag(g)^-1``, ``D = V diag(q)^-1``, ``A = D B``, ``Z = D U`` (:mod:`graph.io_math`).
 2. **SUPPLIES**: ``Z`` balanced by RAS to the quarter's gross output and intermediate inputs (SAAR,
    :mod:`graph.quarterly`); ``coefficient`` = flow / buyer's quarterly gross output.
 3. **EMPLOYS**: the latest OEWS year published by then at its finest industry detail, allocated to BEA industries
@@ -28,7 +34,8 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ingest.calendar import SNAPSHOT_VINTAGE_NOTE, bea_annual_io_published, bea_quarterly_published
+from ingest.calendar import (SNAPSHOT_VINTAGE_NOTE, bea_annual_io_published, bea_quarterly_published,
+                             bea_quarterly_timing)
 from ingest.oews import SOC_2010_LAST_YEAR
 from ingest.warehouse import Warehouse
 
@@ -243,7 +250,7 @@ class QuarterBuild:
 
 def build_quarter(inputs: BuildInputs, quarter: str | Quarter) -> QuarterBuild:
     q = str(Quarter.parse(quarter))
-    as_of = bea_quarterly_published(q)
+    as_of = bea_quarterly_timing(q)
     go = quarterly_gdp(inputs.gdp, q, "gross_output")
     ii = quarterly_gdp(inputs.gdp, q, "intermediate_inputs")
     if go.empty or ii.empty:
@@ -296,6 +303,7 @@ def build_quarter(inputs: BuildInputs, quarter: str | Quarter) -> QuarterBuild:
         "sha256s": {f"{s}/{n}": i["sha256"] for s, m in man.items() if m for n, i in m["inputs"].items()},
         "code_version": code_version(),
         "as_of": as_of.isoformat(),
+        "gdp_published": bea_quarterly_published(q).isoformat(),
         "io_year": year,
         "oews_period": layer.period,
         "oews_published": layer.published.date().isoformat(),

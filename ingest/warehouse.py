@@ -125,7 +125,8 @@ class Warehouse:
 
 
 def code_digest(src: Source) -> str:
-    """SHA-256 of the parser's module and of the publication-date rules (``ingest/calendar.py``): a change to either
+    """SHA-256 of the parser's module and of the publication-date rules (``ingest/calendar.py`` and its table of
+    release dates ``data/calendar/bea_release_dates.csv``): a change to any
     re-ingests the source, so no table keeps stale dates or values after a code change."""
     import inspect
 
@@ -137,6 +138,7 @@ def code_digest(src: Source) -> str:
             parts.append(Path(inspect.getfile(obj)).read_bytes())
         except (TypeError, OSError):
             parts.append(repr(obj).encode())
+    parts.append(calendar.RELEASE_TABLE.read_bytes())  # the table of actual release dates the calendar reads
     return sha256_bytes(b"\0".join(parts))
 
 

@@ -4,7 +4,10 @@ Forecast table (e.g. the GNN's output, ``gnn/predict.py``): one row per (``date`
 day the forecast became available, ``horizon_days`` (optional, default 63 trading days = one quarter) and either
 quantile columns ``q05 ... q95`` (``q50`` is used) or ``median``, as total returns over the horizon in decimal.
 
-For a decision date ``t`` the latest forecast dated strictly before ``t`` and at most ``max_age_days`` old is used:
+For a decision date ``t`` the latest forecast dated strictly before ``t`` and not yet expired is used. A forecast
+expires at the end of its horizon: the last day of its decision ``quarter`` when the table has that column (the GNN's
+forecast for 2025Q1 serves through 2025-03-31, never into 2025Q2), else ``date`` + ``horizon_days`` business days.
+``max_age_days`` (default none) caps the age further:
 
 * industry daily mean ``f_k = median_k / horizon_days``;
 * security forecast ``m_i = sum_k E_ik f_k + (1 - sum_{k in F} E_ik) prior_i`` (``E`` exposures, ``F`` the
@@ -51,12 +54,22 @@ def validate_forecasts(df: pd.DataFrame) -> pd.DataFrame:
                         "median": pd.to_numeric(med, errors="coerce")})
     if out["median"].isna().any() or (out["horizon_days"] <= 0).any():
         raise ValueError("forecasts contain a missing median or a non-positive horizon_days")
+    out["expires"] = forecast_expiry(out["date"], out["horizon_days"],
+                                     df["quarter"] if "quarter" in df.columns else None)
     return out
+
+
+def forecast_expiry(date: pd.Series, horizon_days: pd.Series, quarter: pd.Series | None = None) -> pd.Series:
+    """Last day a forecast may be used: the end of its decision quarter, else ``date`` + ``horizon_days`` business
+    days (the end of its horizon)."""
+    if quarter is not None:
+        return pd.Series([pd.Period(str(q), freq="Q").end_time.normalize() for q in quarter], index=date.index)
+    return pd.Series([d + pd.offsets.BDay(int(h)) for d, h in zip(date, horizon_days)], index=date.index)
 
 
 class ExpectedReturns:
     def __init__(self, forecasts: pd.DataFrame | None = None, shrinkage: float = 0.5,
-                 equity_premium_annual: float = 0.05, max_age_days: int = 120) -> None:
+                 equity_premium_annual: float = 0.05, max_age_days: int | None = None) -> None:
         if not 0 <= shrinkage <= 1:
             raise ValueError(f"shrinkage must be in [0, 1], got shrinkage={shrinkage}")
         self.forecasts = validate_forecasts(forecasts) if forecasts is not None else None
@@ -89,7 +102,7 @@ class ExpectedReturns:
         fc = self._latest(t)
         if fc is None:
             info.update(source="prior_fallback", forecast_date=None,
-                        note="no forecast dated before t within max_age_days: CAPM prior used")
+                        note="no unexpired forecast dated before t: CAPM prior used")
             return SignalResult(prior, info)
         f = (fc.set_index("bea_code")["median"] / fc.set_index("bea_code")["horizon_days"])
         e = exposures.reindex(columns=f.index, fill_value=0.0)
@@ -103,8 +116,10 @@ class ExpectedReturns:
     def _latest(self, t: pd.Timestamp) -> pd.DataFrame | None:
         if self.forecasts is None:
             return None
-        f = self.forecasts[(self.forecasts["date"] < t)
-                           & (self.forecasts["date"] >= t - pd.Timedelta(days=self.max_age_days))]
+        ok = (self.forecasts["date"] < t) & (t <= self.forecasts["expires"])
+        if self.max_age_days is not None:
+            ok &= self.forecasts["date"] >= t - pd.Timedelta(days=self.max_age_days)
+        f = self.forecasts[ok]
         if f.empty:
             return None
         return f[f["date"] == f["date"].max()]

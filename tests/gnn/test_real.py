@@ -13,6 +13,7 @@ from gnn.dataset import TARGETS, dataset_from_warehouse
 from gnn.evaluate import EvalConfig, evaluate
 from gnn.predict import predict
 from gnn.train import GNNConfig, train
+from ingest import calendar
 from ingest.errors import IngestError
 from ingest.warehouse import Warehouse
 
@@ -78,7 +79,8 @@ def test_features_ignore_everything_published_after_the_as_of_date(tables):
     a = F.as_of_date(s)
     assert a == pd.Timestamp("2015-06-30")
     nf, tg = F.node_features_and_targets(tables, CROSSWALK, [s])
-    assert set(nf["info_quarter"]) == {"2015Q1"}  # BEA's 90-day lag: Q1 out on June 29
+    # before September 2020 a quarter came out ~110 days after it ended: on 2015-06-30 the newest was 2014Q4
+    assert set(nf["info_quarter"]) == {"2014Q4"}
     rng = np.random.default_rng(0)
     bumped = {k: v.copy() for k, v in tables.items()}
     g = bumped["bea_gdp_by_industry"]
@@ -100,10 +102,61 @@ def test_features_ignore_everything_published_after_the_as_of_date(tables):
     assert not np.allclose(tg["excess_return"].dropna(), tg2["excess_return"].dropna())
     # and the SUPPLIES edges of the information quarter do not move either
     io = Warehouse(HOME).read("bea_io_summary")
-    e1 = F.supplies_from_warehouse(tables["bea_gdp_by_industry"], io, ["2015Q1"])
-    e2 = F.supplies_from_warehouse(g, io, ["2015Q1"])
+    e1 = F.supplies_from_warehouse(tables["bea_gdp_by_industry"], io, ["2014Q4"])
+    e2 = F.supplies_from_warehouse(g, io, ["2014Q4"])
     pd.testing.assert_frame_equal(e1, e2)
-    assert set(e1["annual_table_year"]) == {2013}  # 2013 came out in September 2014, 2014 in September 2015
+    assert set(e1["annual_table_year"]) == {2013}  # 2013 came out in November 2014, 2014 on 2015-11-05
+
+
+def test_history_before_2012_trains_only_models_fitted_after_november_2018(tables):
+    gdp = tables["bea_gdp_by_industry"]
+    quarters = F.quarter_range("2006Q3", "2020Q1")
+    nf = F.gdp_node_features(gdp, quarters)
+    tg = F.go_growth_targets(gdp, nf)
+    known = tg.groupby("quarter")["go_known_date"].max()
+    snaps = nf.drop_duplicates("quarter").set_index("quarter")
+    # historical snapshots are placed by the release schedule (2008Q1: as of 2007-12-31, newest quarter 2007Q2) ...
+    assert snaps.loc["2008Q1", "info_quarter"] == "2007Q2"
+    # ... but rest on 71-industry quarters published only with the November 2018 update
+    assert (known[:"2013Q4"] >= pd.Timestamp("2018-11-30")).all()
+    assert known["2013Q4"] == pd.Timestamp("2018-11-30")  # L = 2013Q1: its L - 5 = 2011Q4 is pre-2012 history
+    assert known["2014Q1"] == pd.Timestamp("2014-04-25")  # L = 2013Q2, L - 5 = 2012Q1, target 2013Q3
+    # from 2014 each snapshot is known when its target quarter L + 1 is out, never before
+    later = known["2015Q1":]
+    nxt = snaps.loc["2015Q1":, "info_quarter"].map(lambda q: calendar.bea_quarterly_published(str(pd.Period(q) + 1)))
+    assert (later == pd.to_datetime(nxt)).all()
+    # and every feature cell was released by the snapshot's as-of date
+    for q in ("2015Q1", "2017Q3", "2019Q4"):
+        L = snaps.loc[q, "info_quarter"]
+        assert calendar.bea_quarterly_timing(L) <= snaps.loc[q, "as_of_date"].date()
+        assert calendar.bea_quarterly_timing(str(pd.Period(L) + 1)) > snaps.loc[q, "as_of_date"].date()
+
+
+def test_ai_and_labour_metrics_only_after_their_inputs_were_published():
+    nf = pd.DataFrame({"quarter": ["2022Q3", "2023Q3", "2025Q1"], "bea_code": "211",
+                       "info_quarter": ["2022Q1", "2023Q1", "2024Q3"],
+                       "as_of_date": pd.to_datetime(["2022-06-30", "2023-06-30", "2024-12-31"]), "go_g0": 0.01})
+    metrics = pd.DataFrame({"quarter": ["2022Q1", "2023Q1", "2024Q3"], "bea_code": "211",
+                            "ai_automatable_share": [0.2, 0.3, 0.4], "log_wage_bill_usd": [20.0, 21.0, 22.0],
+                            # graphs built on OEWS May 2022 (2023-03-31) and O*NET 29.1 (2024-11-01)
+                            "labour_published": pd.Timestamp("2023-03-31"),
+                            "ai_published": pd.Timestamp("2024-11-01")})
+    out = F.attach_graph_quarter_metrics(nf, metrics).set_index("quarter")
+    assert np.isnan(out.loc["2022Q3", "log_wage_bill_usd"]) and out.loc["2023Q3", "log_wage_bill_usd"] == 21.0
+    assert out["ai_automatable_share"].isna().tolist() == [True, True, False]
+    assert out.loc["2025Q1", "ai_automatable_share"] == 0.4
+    assert "ai_published" not in out.columns and "labour_published" not in out.columns
+    with pytest.raises(ValueError, match="publication-date columns"):
+        F.attach_graph_quarter_metrics(nf, metrics.drop(columns=["ai_published"]))
+    with pytest.raises(ValueError, match="no known publication date"):
+        F.attach_graph_quarter_metrics(nf, metrics.assign(other_metric=1.0))
+
+
+def test_graph_metric_publication_dates_from_the_manifest():
+    from pipeline.forecasting import metric_publication_dates
+
+    labour, ai = metric_publication_dates({"oews_published": "2023-03-31", "onet_release": "29.1"})
+    assert labour == pd.Timestamp("2023-03-31") and ai == pd.Timestamp("2024-11-01")
 
 
 def test_end_to_end_on_real_data(wh, tmp_path):

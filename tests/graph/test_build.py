@@ -7,7 +7,7 @@ import pytest
 
 from graph import io_math
 from graph.build import BuildError, annual_io, build_quarter, io_year_as_of, load_inputs
-from ingest.calendar import bea_annual_io_published, bea_quarterly_published
+from ingest.calendar import bea_annual_io_published, bea_quarterly_published, bea_quarterly_timing
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +51,13 @@ def test_leontief_reproduces_output_every_year(inputs):
 
 def test_io_year_is_point_in_time():
     years = range(1997, 2024)
-    assert io_year_as_of(years, bea_quarterly_published("2024Q3")) == 2023
-    assert io_year_as_of(years, bea_quarterly_published("2024Q1")) == 2022
-    assert io_year_as_of(years, bea_quarterly_published("2005Q1")) == 2002
-    for q in ("2005Q1", "2013Q4", "2024Q3"):
-        as_of = bea_quarterly_published(q)
+    assert io_year_as_of(years, bea_quarterly_timing("2024Q3")) == 2023
+    assert io_year_as_of(years, bea_quarterly_timing("2024Q1")) == 2022
+    assert io_year_as_of(years, bea_quarterly_timing("2005Q1")) == 2002
+    # 2018Q2 came with the November 2018 update (table: November 15 at the latest), the 2017 tables on 2018-11-30
+    assert io_year_as_of(years, bea_quarterly_timing("2018Q2")) == 2016
+    for q in ("2005Q1", "2013Q4", "2018Q2", "2024Q3"):
+        as_of = bea_quarterly_timing(q)
         assert bea_annual_io_published(io_year_as_of(years, as_of)) <= as_of
 
 
@@ -73,7 +75,10 @@ def test_quarter_build_margins_and_flags(inputs, quarter):
     # intermediate inputs themselves, up to the $1M rounding of the annual table (share within 0.1% of 1)
     assert float((t.covered_input_share - 1).abs().max()) < 1e-3
     man = g.manifest
-    assert man["as_of"] == bea_quarterly_published(quarter).isoformat()
+    assert man["as_of"] == bea_quarterly_timing(quarter).isoformat()
+    assert man["gdp_published"] == bea_quarterly_published(quarter).isoformat() >= man["as_of"]
+    if quarter == "2005Q1":  # 71-industry quarters before 2012: public only with the November 2018 update
+        assert man["gdp_published"] == "2018-11-30"
     assert bea_annual_io_published(man["io_year"]).isoformat() <= man["as_of"]
     published_oews = pd.Timestamp(man["oews_published"]) <= pd.Timestamp(man["as_of"])
     assert man["backcast"] == (not published_oews)

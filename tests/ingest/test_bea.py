@@ -125,9 +125,11 @@ def test_summary_magnitudes_and_point_in_time(tables):
                (use["col_kind"] == "industry")]["value_usd_millions"].sum() == pytest.approx(48_386_809, abs=71)
     assert set(io["vintage"]) == {"2024-09-26"}
     pub = io.drop_duplicates("year").set_index("year")["published_date"]
-    # calendar.bea_annual_io_published: Y+1 from 2013 (the September 2024 update carried 2023), Y+2 before
-    assert pub[2021] == pd.Timestamp("2022-09-26") and pub[2022] == pd.Timestamp("2023-09-26")
+    # calendar.bea_annual_io_published (data/calendar/bea_release_dates.csv): Y+1 from 2013 (late October to mid
+    # November for 2013-2018, late September since 2020 except the 2023 comprehensive update), Y+2 before
+    assert pub[2021] == pd.Timestamp("2022-09-30") and pub[2022] == pd.Timestamp("2023-12-21")
     assert pub[2023] == pd.Timestamp("2024-09-26")
+    assert pub[2014] == pd.Timestamp("2015-11-05") and pub[2017] == pd.Timestamp("2018-11-30")
     assert pub[2012] == pd.Timestamp("2014-09-26") and pub[1997] == pd.Timestamp("1999-09-26")
 
 
@@ -212,6 +214,57 @@ def test_gdp_headline_2024q3_and_vintage(tables):
     assert pub["2024Q2"] == pd.Timestamp("2024-09-28")
     annual = gdp[gdp["frequency"] == "A"].drop_duplicates("ref_period").set_index("ref_period")["published_date"]
     assert annual["2023"] == pd.Timestamp("2024-03-31")
+    # before September 2020 quarters came out ~30 days after the third GDP estimate, Q2 with the annual update;
+    # 71-industry quarters before 2012 only with the November 2018 update (data/calendar/bea_release_dates.csv)
+    assert pub["2016Q3"] == pd.Timestamp("2017-01-19") and pub["2019Q2"] == pd.Timestamp("2019-10-29")
+    assert pub["2015Q4"] == pd.Timestamp("2016-05-04")  # unverified: quarter end + 125 days
+    assert pub["2005Q1"] == pub["2011Q4"] == pd.Timestamp("2018-11-30")
+    assert pub["2012Q1"] == pd.Timestamp("2014-04-25")
+
+
+# ----------------------------------------------------------------------------------------- release calendar
+def test_release_table_dates_and_rules():
+    from ingest import calendar as c
+
+    t = c.read_release_table()
+    assert set(t["verified"]) == {"yes", "no"} and t["source"].str.len().min() > 20
+    verified = t[(t["product"] == "gdp_by_industry_quarterly") & (t["verified"] == "yes")]
+    for row in verified.itertuples():  # a verified quarter is dated by its news release, not by a rule
+        assert c.bea_quarterly_timing(row.ref_period) == row.date
+    assert c.bea_quarterly_timing("2017Q1") == dt.date(2017, 7, 21)
+    assert c.bea_quarterly_timing("2016Q2") == dt.date(2016, 11, 15)  # unverified Q2: mid-November
+    assert c.bea_quarterly_timing("2023Q1") == dt.date(2023, 6, 29)  # since 2020Q3: with the third estimate
+    # before 2013Q4 (no regular release yet) the timing date follows the 2014-2020 schedule; public much later
+    assert c.bea_quarterly_timing("2008Q3") == dt.date(2009, 2, 2)
+    assert c.bea_quarterly_published("2008Q3") == dt.date(2018, 11, 30)
+    # every unverified quarter is dated no earlier than the ~110 days of the verified pre-2020 releases
+    for q in pd.period_range("2014Q1", "2020Q1", freq="Q"):
+        lag = (c.bea_quarterly_timing(q) - c.quarter_end(q)).days
+        assert lag >= 105, (str(q), lag)
+    assert c.bea_annual_io_published(2015) == dt.date(2016, 11, 15)
+    assert c.bea_annual_io_published(2011) == dt.date(2013, 9, 26)
+
+
+@pytest.mark.parametrize("column,value,message", [
+    ("release_date", "2017-13-01", "bad release_date"),
+    ("release_date", "2017-03-01", "release date before the quarter ended"),
+    ("ref_period", "2017Q5", "bad quarter"),
+    ("product", "gdp_monthly", "unknown product"),
+    ("verified", "maybe", "verified must be yes or no"),
+    ("source", "", "every release date needs its source"),
+])
+def test_release_table_bad_rows_name_file_row_and_field(tmp_path, column, value, message):
+    from ingest import calendar as c
+
+    df = pd.read_csv(c.RELEASE_TABLE, dtype=str, keep_default_na=False)
+    i = int(df.index[(df["product"] == "gdp_by_industry_quarterly") & (df["ref_period"] == "2017Q1")][0])
+    df.loc[i, column] = value
+    path = tmp_path / "bea_release_dates.csv"
+    df.to_csv(path, index=False)
+    with pytest.raises(IngestError) as err:
+        c.read_release_table(path)
+    text = str(err.value)
+    assert message in text and path.name in text and str(i + 2) in text
 
 
 def test_gdp_quarterly_saar_mean_equals_annual(tables):

@@ -33,3 +33,23 @@ def test_prior_matches_reference_with_missing_returns(with_market):
     ref = _reference_prior(r, 1e-4, market if with_market else None, er.erp)
     pd.testing.assert_series_equal(got, ref, check_names=False, rtol=1e-10, atol=1e-14)
     assert got["S3"] == pytest.approx(1e-4 + er.erp / 252)  # beta 1 when fewer than 21 returns
+
+
+@pytest.mark.parametrize("with_quarter", [True, False])
+def test_forecast_expires_at_the_end_of_its_quarter(with_quarter):
+    # the 2025Q1 forecast (as of 2024-12-31, 63 business days) serves through 2025-03-31 and never into 2025Q2
+    fc = pd.DataFrame({"date": ["2024-12-31"] * 2, "bea_code": ["A", "B"], "q50": [0.063, -0.063],
+                       "horizon_days": [63, 63]})
+    if with_quarter:
+        fc["quarter"] = "2025Q1"
+    er = ExpectedReturns(fc, shrinkage=1.0)
+    idx = pd.bdate_range("2024-10-01", periods=60)
+    rets = pd.DataFrame(np.random.default_rng(0).normal(0, 0.01, (60, 2)), index=idx, columns=["x", "y"])
+    expo = pd.DataFrame({"A": [1.0, 0.0], "B": [0.0, 1.0]}, index=["x", "y"])
+    # without a quarter column: 63 business days (weekdays) after 2024-12-31 is Friday 2025-03-28
+    last = er.estimate(pd.Timestamp("2025-03-31" if with_quarter else "2025-03-28"), expo, rets, 0.0)
+    assert last.info["source"] == "forecast" and last.mu["x"] == pytest.approx(0.001)
+    for t in ("2025-04-01", "2025-04-15") if with_quarter else ("2025-03-31", "2025-04-15"):  # within the old 120-day window, but past the forecast's quarter
+        assert er.estimate(pd.Timestamp(t), expo, rets, 0.0).info["source"] == "prior_fallback"
+    # a forecast is never used on or before its own date
+    assert er.estimate(pd.Timestamp("2024-12-31"), expo, rets, 0.0).info["source"] == "prior_fallback"
