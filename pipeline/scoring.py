@@ -123,46 +123,63 @@ def _cross_fitted(settings: Settings, labels: pd.DataFrame, tasks: pd.DataFrame,
 
     The embedding rater is trained on the human labels, so its in-sample answer for a labelled task would mostly echo
     that label and hide the disagreement the rater band should show. Labelled tasks therefore get the answer of a
-    model trained without their occupation (``folds`` groups of occupations); unlabelled tasks (no published label,
-    emerging tasks) keep the model trained on all labels. The ``model`` field says which.
+    model trained without their fold: ``folds`` folds of the near-duplicate groups of
+    :func:`scoring.groups.duplicate_groups` (occupations joined by a shared 6-digit SOC or by a near-duplicate task
+    statement), so neither the task's occupation nor any copy of its statement under another occupation was in
+    training. Unlabelled tasks (no published label, emerging tasks) keep the model trained on all labels. The
+    ``model`` field says which.
     """
     from sklearn.model_selection import GroupKFold
 
+    from scoring.groups import duplicate_groups
     from scoring.raters.embedding import Embedder, EmbeddingRater
 
     lab = labels[labels["human_exposure"].notna()].reset_index(drop=True)
     labelled_ids = set(lab["task_id"].astype("int64"))
     parts = []
     emb = Embedder(cache_dir=settings.home / "cache" / "embeddings", device=settings.resolved_device())
-    for train_idx, test_idx in GroupKFold(n_splits=folds).split(lab, groups=lab["onet_soc"]):
+    lab["fold_group"] = duplicate_groups(lab, emb.encode(lab["task_text"].tolist())).group
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(lab, groups=lab["fold_group"]):
         test_occ = set(lab.loc[test_idx, "onet_soc"])
         sub = tasks[tasks["onet_soc"].isin(test_occ) & tasks["task_id"].isin(labelled_ids)]
         if sub.empty:
             continue
         r = EmbeddingRater(embedder=emb).fit(lab.loc[train_idx], label_column="human_exposure")
         out = r.score(sub)
-        out["model"] = out["model"] + f";out-of-fold({folds} occupation folds)"
+        out["model"] = out["model"] + f";out-of-fold({folds} near-duplicate group folds)"
         parts.append(out)
     oof = pd.concat(parts, ignore_index=True) if parts else full.iloc[:0]
     rest = full[~full.set_index(["onet_soc", "task_id"]).index.isin(oof.set_index(["onet_soc", "task_id"]).index)]
     return pd.concat([oof, rest], ignore_index=True).sort_values(["onet_soc", "task_id"], ignore_index=True)
 
 
-def evaluate(settings: Settings, seed: int = 0) -> dict:
-    """Each rater against the human labels on occupations held out of training (see scoring.evaluate)."""
-    from scoring.evaluate import evaluate as run_eval
+def evaluate(settings: Settings, seed: int = 0, split: str = "duplicate", n_boot: int = 2000) -> dict:
+    """Each rater against the human labels on held-out fold groups (see scoring.evaluate).
 
-    _, _, labels, _ = _tables(settings)
-    raters = [_rater(settings, "gpt4", labels)]
+    ``split="duplicate"`` (default) holds out the near-duplicate groups of :func:`scoring.groups.duplicate_groups`;
+    ``split="occupation"`` the occupations alone (the former split, kept to measure what the leak was worth).
+    The embedding rater also gets the occupation-bootstrap CI of its kappa minus GPT-4's.
+    """
+    from scoring.evaluate import evaluate as run_eval
+    from scoring.groups import duplicate_groups
     from scoring.raters.embedding import Embedder, EmbeddingRater
 
-    raters.append(EmbeddingRater(embedder=Embedder(cache_dir=settings.home / "cache" / "embeddings",
-                                                   device=settings.resolved_device())))
+    if split not in ("duplicate", "occupation"):
+        raise ScoringError(f"unknown split {split!r}; expected duplicate or occupation")
+    _, _, labels, _ = _tables(settings)
+    emb = Embedder(cache_dir=settings.home / "cache" / "embeddings", device=settings.resolved_device())
+    raters = [_rater(settings, "gpt4", labels), EmbeddingRater(embedder=emb)]
     if settings.llm_base_url and settings.llm_model:
         raters.append(_rater(settings, "llm", labels))
+    groups = grouping = None
+    if split == "duplicate":
+        g = duplicate_groups(labels, emb.encode(labels["task_text"].tolist()))
+        groups, grouping = g.group, g.describe()
     out_dir = settings.home / "reports" / "scoring"
-    res = run_eval(labels, raters, seed=seed, plot_path=out_dir / "reliability.png")
-    atomic_write_json(out_dir / "evaluation.json", res)
+    suffix = "" if split == "duplicate" else f"_{split}"
+    res = run_eval(labels, raters, seed=seed, plot_path=out_dir / f"reliability{suffix}.png", groups=groups,
+                   grouping=grouping, compare=("embedding", "gpt4"), n_boot=n_boot)
+    atomic_write_json(out_dir / f"evaluation{suffix}.json", res)
     return res
 
 

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.evaluate import (METRIC_KEYS, evaluate, expected_calibration_error, occupation_split,
-                              rater_metrics)
+from scoring.evaluate import (METRIC_KEYS, evaluate, expected_calibration_error, kappa_difference_ci,
+                              occupation_split, rater_metrics)
 from scoring.raters import EmbeddingRater, PublishedRater
 from scoring.rubric import PROBA_COLUMNS
 
@@ -105,3 +105,43 @@ def test_real_embedding_rater_agrees_with_people(real_results):
     assert emb["occupation_beta_r"] > 0.8
     assert emb["ece"] < 0.08  # temperature-scaled probabilities are close to calibrated
     assert res["gpt4"]["kappa_3class"] > 0.3  # the published GPT-4 labels: a sanity check of the pipeline
+
+
+def test_kappa_difference_ci_by_hand():
+    rng = np.random.default_rng(0)
+    truth = pd.DataFrame({"onet_soc": np.repeat([f"o{i}" for i in range(30)], 10), "task_id": range(300),
+                          "human_exposure": rng.choice(["E0", "E1", "E2"], size=300)})
+    good = truth.human_exposure.to_numpy().copy()
+    flip = rng.random(300) < 0.2
+    good[flip] = rng.choice(["E0", "E1", "E2"], size=flip.sum())
+    noisy = truth.human_exposure.to_numpy().copy()
+    flip = rng.random(300) < 0.6
+    noisy[flip] = rng.choice(["E0", "E1", "E2"], size=flip.sum())
+    a, b = _pred(truth, good), _pred(truth, noisy)
+    d = kappa_difference_ci(a, b, truth, n_boot=500, seed=1)
+    ma, mb = rater_metrics(a, truth), rater_metrics(b, truth)
+    for k in ("kappa_3class", "kappa_binary"):
+        assert d[k]["difference"] == pytest.approx(ma[k] - mb[k])  # the point estimate is the plain difference
+        assert d[k]["ci_low"] < d[k]["difference"] < d[k]["ci_high"]
+    assert d["kappa_3class"]["ci_low"] > 0 and d["n_occupations"] == 30 and d["n_tasks"] == 300
+    same = kappa_difference_ci(a, a, truth, n_boot=200)
+    assert same["kappa_3class"]["ci_low"] == same["kappa_3class"]["ci_high"] == 0
+    # only tasks both raters scored count
+    assert kappa_difference_ci(a.iloc[:150], b, truth, n_boot=50)["n_tasks"] == 150
+
+
+def test_evaluate_with_duplicate_groups_states_the_grouping(embedder):
+    from scoring.groups import duplicate_groups
+
+    tasks = synthetic_tasks(n_occupations=16, per_class=2)  # the templates repeat texts across occupations
+    g = duplicate_groups(tasks, embedder.encode(tasks.task_text.tolist()))
+    raters = [PublishedRater(tasks, "gpt4"), EmbeddingRater(embedder, calibration_folds=2)]
+    res = evaluate(tasks, raters, test_size=0.25, seed=1, groups=g.group, grouping=g.describe(),
+                   compare=("embedding", "gpt4"), n_boot=100)
+    split = res["embedding"]["split"]
+    assert "duplicate" in split["description"] and split["grouping"] == "duplicate"
+    assert "kappa_difference" in res["embedding"] and res["embedding"]["kappa_difference"]["versus"] == "gpt4"
+    plain = evaluate(tasks, [PublishedRater(tasks, "gpt4")], test_size=0.25, seed=1)
+    assert plain["gpt4"]["split"]["grouping"] == "occupation"
+    with pytest.raises(ValueError, match="group ids"):
+        evaluate(tasks, raters, groups=g.group[:-1])
