@@ -22,6 +22,8 @@ from ingest.warehouse import Warehouse
 from .settings import Settings
 
 MODEL_RATERS = ("embedding", "llm")
+#: the embedding rater of `score run`, `score evaluate` and the cross-fitting (see scoring.raters.embedding)
+EMBEDDING_CONFIG = {"features": "activities", "C": 0.1, "decision": "kappa"}
 CONSENSUS_RUBRIC = "econgraph-consensus-1"
 
 
@@ -42,7 +44,23 @@ def _tables(settings: Settings):
     emerging = wh.read("onet_emerging_tasks")
     labels = wh.read("exposure_eloundou_tasks")
     occ = wh.read("exposure_eloundou_occupations")[["onet_soc", "title"]].rename(columns={"title": "occupation_title"})
-    return onet_tasks, emerging, labels.merge(occ, on="onet_soc", how="left"), occ
+    titles = wh.read("onet_occupations").sort_values("release").drop_duplicates("onet_soc", keep="last")
+    occ = pd.concat([occ, titles.loc[~titles["onet_soc"].isin(occ["onet_soc"]), ["onet_soc", "title"]]
+                     .rename(columns={"title": "occupation_title"})], ignore_index=True)
+    return onet_tasks, emerging, with_activities(labels.merge(occ, on="onet_soc", how="left"),
+                                                 _activities(wh)), occ
+
+
+def _activities(wh: Warehouse) -> pd.DataFrame:
+    from scoring.activities import task_activities
+
+    return task_activities(wh.read("onet_task_dwas"), wh.read("onet_dwa_reference"), wh.read("onet_iwa_reference"))
+
+
+def with_activities(tasks: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
+    from scoring.activities import with_activities as attach
+
+    return attach(tasks, activities)
 
 
 def _rater(settings: Settings, name: str, labels: pd.DataFrame):
@@ -50,7 +68,7 @@ def _rater(settings: Settings, name: str, labels: pd.DataFrame):
         from scoring.raters.embedding import Embedder, EmbeddingRater
 
         emb = Embedder(cache_dir=settings.home / "cache" / "embeddings", device=settings.resolved_device())
-        return EmbeddingRater(embedder=emb).fit(labels, label_column="human_exposure")
+        return EmbeddingRater(embedder=emb, **EMBEDDING_CONFIG).fit(labels, label_column="human_exposure")
     if name == "llm":
         from scoring.raters.llm import LLMConfig, LLMRater
 
@@ -73,7 +91,8 @@ def run(settings: Settings, rater: str, limit: int | None = None) -> dict:
     from scoring.raters import task_universe
 
     onet_tasks, emerging, labels, occ = _tables(settings)
-    tasks = task_universe(onet_tasks, emerging).merge(occ, on="onet_soc", how="left")
+    tasks = with_activities(task_universe(onet_tasks, emerging).merge(occ, on="onet_soc", how="left"),
+                            _activities(Warehouse(settings.home)))
     if limit:
         tasks = tasks.head(limit)
     r = _rater(settings, rater, labels)
@@ -144,7 +163,7 @@ def _cross_fitted(settings: Settings, labels: pd.DataFrame, tasks: pd.DataFrame,
         sub = tasks[tasks["onet_soc"].isin(test_occ) & tasks["task_id"].isin(labelled_ids)]
         if sub.empty:
             continue
-        r = EmbeddingRater(embedder=emb).fit(lab.loc[train_idx], label_column="human_exposure")
+        r = EmbeddingRater(embedder=emb, **EMBEDDING_CONFIG).fit(lab.loc[train_idx], label_column="human_exposure")
         out = r.score(sub)
         out["model"] = out["model"] + f";out-of-fold({folds} near-duplicate group folds)"
         parts.append(out)
@@ -168,7 +187,7 @@ def evaluate(settings: Settings, seed: int = 0, split: str = "duplicate", n_boot
         raise ScoringError(f"unknown split {split!r}; expected duplicate or occupation")
     _, _, labels, _ = _tables(settings)
     emb = Embedder(cache_dir=settings.home / "cache" / "embeddings", device=settings.resolved_device())
-    raters = [_rater(settings, "gpt4", labels), EmbeddingRater(embedder=emb)]
+    raters = [_rater(settings, "gpt4", labels), EmbeddingRater(embedder=emb, **EMBEDDING_CONFIG)]
     if settings.llm_base_url and settings.llm_model:
         raters.append(_rater(settings, "llm", labels))
     groups = grouping = None

@@ -58,12 +58,8 @@ def with_activities(tasks: pd.DataFrame, activities: pd.DataFrame,
     exact = out.loc[:, ["onet_soc", "task_id"]].merge(activities, on=["onet_soc", "task_id"], how="left")
     by_id = activities.drop_duplicates("task_id").set_index("task_id")
     for c in ("dwa_titles", "iwa_titles"):
-        v = exact[c].to_numpy(dtype=object)
-        miss = pd.isna(v)
-        v[miss] = out["task_id"].to_numpy()[miss]
-        v[miss] = pd.Series(v[miss], dtype="int64").map(by_id[c]).fillna("").to_numpy(dtype=object) \
-            if miss.any() else v[miss]
-        out[c] = v
+        fallback = out["task_id"].map(by_id[c]).fillna("")
+        out[c] = exact[c].where(exact[c].notna(), fallback).to_numpy(dtype=object)
     if "occupation_title" not in out.columns:
         if occupation_titles is None:
             raise ValueError("with_activities: tasks lack occupation_title and no occupation_titles were given")

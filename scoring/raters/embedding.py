@@ -209,14 +209,16 @@ def mean_embeddings(embedder: Embedder, joined: Sequence[str]) -> np.ndarray:
     return out
 
 
+def _kappa(y: np.ndarray, pred: np.ndarray, k: int) -> float:
+    c = np.bincount(np.asarray(y, dtype=int) * k + np.asarray(pred, dtype=int), minlength=k * k).reshape(k, k)
+    n = c.sum()
+    pe = float((c.sum(0) * c.sum(1)).sum()) / n**2
+    return float((np.trace(c) / n - pe) / (1 - pe)) if pe < 1 else 0.0
+
+
 def kappa_decision_weights(proba: np.ndarray, y: np.ndarray, grid: np.ndarray | None = None) -> np.ndarray:
     """w = (1, w₁, w₂) on a log grid maximising κ₃ + κ_binary of argmax_c w_c·p(c) against ``y`` (ties: the w
     nearest (1, 1, 1))."""
-    def kappa(c: np.ndarray) -> float:
-        n = c.sum()
-        pe = float((c.sum(0) * c.sum(1)).sum()) / n**2
-        return (np.trace(c) / n - pe) / (1 - pe) if pe < 1 else 0.0
-
     y = np.asarray(y, dtype=int)
     grid = np.exp(np.linspace(np.log(0.4), np.log(2.5), 21)) if grid is None else np.asarray(grid)
     best, best_w = -np.inf, np.ones(3)
@@ -224,9 +226,7 @@ def kappa_decision_weights(proba: np.ndarray, y: np.ndarray, grid: np.ndarray | 
         for w2 in grid:
             w = np.array([1.0, w1, w2])
             pred = np.argmax(proba * w, axis=1)
-            c3 = np.bincount(y * 3 + pred, minlength=9).reshape(3, 3).astype(float)
-            c2 = np.array([[c3[0, 0], c3[0, 1:].sum()], [c3[1:, 0].sum(), c3[1:, 1:].sum()]])
-            value = kappa(c3) + kappa(c2)
+            value = _kappa(y, pred, 3) + _kappa(y > 0, pred > 0, 2)
             dist = abs(np.log(w1)) + abs(np.log(w2))
             if value > best + 1e-12 or (abs(value - best) <= 1e-12 and dist < abs(np.log(best_w[1:])).sum()):
                 best, best_w = value, w
@@ -326,6 +326,9 @@ class EmbeddingRater(Rater):
             proba = softmax(oof / self.temperature_, axis=1)
             self.decision_weights_ = kappa_decision_weights(proba, y) if self.decision == "kappa" \
                 else np.ones(len(EXPOSURE_CLASSES))
+            pred = self.predict_class(proba)
+            self.inner_cv_ = {"folds": n_folds, "C": self.C_, "log_loss": self.oof_log_loss_,
+                              "kappa_3class": _kappa(y, pred, 3), "kappa_binary": _kappa(y > 0, pred > 0, 2)}
             self.classifier_ = self._new_classifier().fit(X, y)
         self.n_train_ = int(len(y))
         digest = hashlib.sha256()
