@@ -67,8 +67,14 @@ def _rater(settings: Settings, name: str, labels: pd.DataFrame):
     if name == "embedding":
         from scoring.raters.embedding import Embedder, EmbeddingRater
 
+        from scoring.groups import duplicate_groups
+
         emb = Embedder(cache_dir=settings.home / "cache" / "embeddings", device=settings.resolved_device())
-        return EmbeddingRater(embedder=emb, **EMBEDDING_CONFIG).fit(labels, label_column="human_exposure")
+        lab = labels[labels["human_exposure"].notna()].reset_index(drop=True)
+        lab["fold_group"] = duplicate_groups(lab, emb.encode(lab["task_text"].tolist())).group
+        rater = EmbeddingRater(embedder=emb, **EMBEDDING_CONFIG).fit(lab, label_column="human_exposure")
+        rater.fold_groups_ = lab.drop_duplicates("onet_soc").set_index("onet_soc")["fold_group"]
+        return rater
     if name == "llm":
         from scoring.raters.llm import LLMConfig, LLMRater
 
@@ -98,7 +104,7 @@ def run(settings: Settings, rater: str, limit: int | None = None) -> dict:
     r = _rater(settings, rater, labels)
     scores = r.score(tasks)
     if rater == "embedding":
-        scores = _cross_fitted(settings, labels, tasks, scores)
+        scores = _cross_fitted(r, labels, tasks, scores)
     d = scores_dir(settings)
     atomic_write_parquet(d / "raw" / f"{rater}.parquet", scores)
     info = {"rater": rater, "tasks": int(len(tasks)), "scored": int(len(scores)),
@@ -136,38 +142,21 @@ def refresh_consensus(settings: Settings, labels: pd.DataFrame, tasks_all: pd.Da
             "mean_band_width": float((cons["band_high"] - cons["band_low"]).mean())}
 
 
-def _cross_fitted(settings: Settings, labels: pd.DataFrame, tasks: pd.DataFrame, full: pd.DataFrame,
-                  folds: int = 5) -> pd.DataFrame:
+def _cross_fitted(rater, labels: pd.DataFrame, tasks: pd.DataFrame, full: pd.DataFrame) -> pd.DataFrame:
     """Out-of-fold answers for tasks that carry a human label.
 
     The embedding rater is trained on the human labels, so its in-sample answer for a labelled task would mostly echo
-    that label and hide the disagreement the rater band should show. Labelled tasks therefore get the answer of a
-    model trained without their fold: ``folds`` folds of the near-duplicate groups of
-    :func:`scoring.groups.duplicate_groups` (occupations joined by a shared 6-digit SOC or by a near-duplicate task
-    statement), so neither the task's occupation nor any copy of its statement under another occupation was in
-    training. Unlabelled tasks (no published label, emerging tasks) keep the model trained on all labels. The
-    ``model`` field says which.
+    that label and hide the disagreement the rater band should show. Labelled tasks therefore get the answer of the
+    rater's inner fold model that was trained without their fold (:meth:`EmbeddingRater.score_out_of_fold`): the
+    folds hold out near-duplicate groups (:func:`scoring.groups.duplicate_groups`: occupations joined by a shared
+    6-digit SOC or by a near-duplicate task statement), so neither the task's occupation nor any copy of its statement
+    under another occupation was in training. Unlabelled tasks (no published label, emerging tasks) keep the model
+    trained on all labels. The ``model`` field says which.
     """
-    from sklearn.model_selection import GroupKFold
-
-    from scoring.groups import duplicate_groups
-    from scoring.raters.embedding import Embedder, EmbeddingRater
-
-    lab = labels[labels["human_exposure"].notna()].reset_index(drop=True)
-    labelled_ids = set(lab["task_id"].astype("int64"))
-    parts = []
-    emb = Embedder(cache_dir=settings.home / "cache" / "embeddings", device=settings.resolved_device())
-    lab["fold_group"] = duplicate_groups(lab, emb.encode(lab["task_text"].tolist())).group
-    for train_idx, test_idx in GroupKFold(n_splits=folds).split(lab, groups=lab["fold_group"]):
-        test_occ = set(lab.loc[test_idx, "onet_soc"])
-        sub = tasks[tasks["onet_soc"].isin(test_occ) & tasks["task_id"].isin(labelled_ids)]
-        if sub.empty:
-            continue
-        r = EmbeddingRater(embedder=emb, **EMBEDDING_CONFIG).fit(lab.loc[train_idx], label_column="human_exposure")
-        out = r.score(sub)
-        out["model"] = out["model"] + f";out-of-fold({folds} near-duplicate group folds)"
-        parts.append(out)
-    oof = pd.concat(parts, ignore_index=True) if parts else full.iloc[:0]
+    lab = labels[labels["human_exposure"].notna()]
+    groups = rater.fold_groups_
+    sub = tasks[tasks["task_id"].isin(set(lab["task_id"].astype("int64"))) & tasks["onet_soc"].isin(groups.index)]
+    oof = rater.score_out_of_fold(sub, sub["onet_soc"].map(groups).to_numpy()) if len(sub) else full.iloc[:0]
     rest = full[~full.set_index(["onet_soc", "task_id"]).index.isin(oof.set_index(["onet_soc", "task_id"]).index)]
     return pd.concat([oof, rest], ignore_index=True).sort_values(["onet_soc", "task_id"], ignore_index=True)
 

@@ -59,7 +59,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 from threadpoolctl import threadpool_limits
 
-from ..rubric import EXPOSURE_CLASSES, PROBA_COLUMNS, RUBRIC_VERSION, expected_score
+from ..rubric import EXPOSURE_CLASSES, PROBA_COLUMNS, RUBRIC_VERSION, check_scores, empty_scores, expected_score
 from . import Rater
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -315,14 +315,22 @@ class EmbeddingRater(Rater):
         with threadpool_limits(limits=1, user_api="blas"):
             for C in grid:
                 oof = np.zeros((len(y), len(EXPOSURE_CLASSES)))
+                models = []
                 for tr, va in folds:
                     clf = self._new_classifier(C).fit(X[tr], y[tr])
                     oof[va] = self._logits(clf, X[va])
+                    models.append(clf)
                 T = fit_temperature(oof, y)
                 loss = float(-log_softmax(oof / T, axis=1)[np.arange(len(y)), y].mean())
                 if best is None or loss < best[0]:
-                    best = (loss, C, T, oof)
-            self.oof_log_loss_, self.C_, self.temperature_, oof = best
+                    best = (loss, C, T, oof, models)
+            self.oof_log_loss_, self.C_, self.temperature_, oof, models = best
+            self.fold_models_ = []
+            for (tr, va), clf in zip(folds, models):  # each fold's T and w from the other folds' logits only
+                t_k = fit_temperature(oof[tr], y[tr])
+                w_k = kappa_decision_weights(softmax(oof[tr] / t_k, axis=1), y[tr]) if self.decision == "kappa" \
+                    else np.ones(len(EXPOSURE_CLASSES))
+                self.fold_models_.append((frozenset(np.unique(groups[va]).tolist()), clf, t_k, w_k))
             proba = softmax(oof / self.temperature_, axis=1)
             self.decision_weights_ = kappa_decision_weights(proba, y) if self.decision == "kappa" \
                 else np.ones(len(EXPOSURE_CLASSES))
@@ -352,9 +360,40 @@ class EmbeddingRater(Rater):
         with threadpool_limits(limits=1, user_api="blas"):
             return softmax(self._logits(self.classifier_, X) / self.temperature_, axis=1)
 
-    def predict_class(self, proba: np.ndarray) -> np.ndarray:
-        """Class index per row: argmax_c w_c·p(c) (w = the fitted decision weights)."""
-        return np.argmax(proba * self.decision_weights_[None, :], axis=1)
+    def predict_class(self, proba: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Class index per row: argmax_c w_c·p(c) (w = the fitted decision weights unless ``weights``)."""
+        w = self.decision_weights_ if weights is None else weights
+        return np.argmax(proba * w[None, :], axis=1)
+
+    def score_out_of_fold(self, tasks: pd.DataFrame, groups: Sequence) -> pd.DataFrame:
+        """Answers for training tasks from the inner fold model that did not see their fold group.
+
+        ``groups``: the fold group of each row of ``tasks`` (the ``fold_group`` values given to :meth:`fit`). Each
+        fold model uses its own temperature and decision weights, fitted on the other folds' out-of-fold logits,
+        so no label of the row's group enters its answer. A row whose group was not in training is refused.
+        """
+        if not hasattr(self, "fold_models_"):
+            raise RuntimeError("EmbeddingRater is not fitted: call fit(labelled_tasks) first")
+        groups = np.asarray(groups)
+        if len(groups) != len(tasks):
+            raise ValueError(f"score_out_of_fold: {len(groups)} group ids for {len(tasks)} tasks")
+        parts, seen = [], np.zeros(len(tasks), dtype=bool)
+        X = self._features(tasks) if len(tasks) else None
+        for k, (held, clf, t_k, w_k) in enumerate(self.fold_models_):
+            rows = np.isin(groups, list(held))
+            if not rows.any():
+                continue
+            seen |= rows
+            with threadpool_limits(limits=1, user_api="blas"):
+                proba = softmax(self._logits(clf, X[rows]) / t_k, axis=1)
+            out = self._frame(tasks.loc[rows], proba, self.predict_class(proba, w_k))
+            out["model"] = out["model"] + f";out-of-fold(inner fold {k + 1} of {len(self.fold_models_)})"
+            parts.append(out)
+        if not seen.all():
+            i = int(np.argmax(~seen))
+            raise ValueError(f"score_out_of_fold: task {tasks['task_id'].iloc[i]} of {tasks['onet_soc'].iloc[i]} "
+                             f"has fold group {groups[i]!r}, which was not among the training groups")
+        return check_scores(pd.concat(parts, ignore_index=True), self.name) if parts else empty_scores()
 
     @property
     def model(self) -> str:
@@ -368,9 +407,12 @@ class EmbeddingRater(Rater):
 
     def _score(self, tasks: pd.DataFrame) -> pd.DataFrame:
         proba = self.predict_proba(tasks)
+        return self._frame(tasks, proba, self.predict_class(proba))
+
+    def _frame(self, tasks: pd.DataFrame, proba: np.ndarray, classes: np.ndarray) -> pd.DataFrame:
         out = pd.DataFrame({"onet_soc": tasks["onet_soc"].to_numpy(),
                             "task_id": tasks["task_id"].astype("int64").to_numpy(),
-                            "exposure_class": np.array(EXPOSURE_CLASSES)[self.predict_class(proba)],
+                            "exposure_class": np.array(EXPOSURE_CLASSES)[classes],
                             "score": np.clip(expected_score(proba), 0.0, 1.0)})
         for i, c in enumerate(PROBA_COLUMNS):
             out[c] = proba[:, i]

@@ -75,21 +75,36 @@ def test_evaluate_synthetic(embedder, tmp_path):
 
 @pytest.fixture(scope="module")
 def real_results(eloundou_tasks, embedder, tmp_path_factory):
+    from scoring.groups import duplicate_groups
+
     occupations = pd.Series(eloundou_tasks["onet_soc"].unique()).sample(N_REAL_OCCUPATIONS, random_state=0)
-    sample = eloundou_tasks[eloundou_tasks["onet_soc"].isin(occupations)]
+    sample = eloundou_tasks[eloundou_tasks["onet_soc"].isin(occupations)].reset_index(drop=True)
+    groups = duplicate_groups(sample, embedder.encode(sample["task_text"].tolist()))
     plot = tmp_path_factory.mktemp("evaluate") / "reliability.png"
     raters = [PublishedRater(sample, "gpt4"), EmbeddingRater(embedder, seed=0)]
-    return sample, evaluate(sample, raters, test_size=0.25, seed=0, plot_path=plot), plot
+    res = evaluate(sample, raters, test_size=0.25, seed=0, plot_path=plot, groups=groups.group,
+                   grouping=groups.describe(), compare=("embedding", "gpt4"), n_boot=500)
+    return sample, groups, res, plot
 
 
 def test_real_split_and_ranges(real_results):
-    sample, res, plot = real_results
-    train, test = occupation_split(sample[sample.human_exposure.notna()], 0.25, 0)
+    from scoring.groups import normalise_text
+
+    sample, groups, res, plot = real_results
+    keep = sample.human_exposure.notna().to_numpy()
+    train, test = occupation_split(sample[keep], 0.25, 0, groups=groups.group[keep])
     assert not set(train.onet_soc) & set(test.onet_soc)
+    assert not set(train.onet_soc.str[:7]) & set(test.onet_soc.str[:7])  # no 6-digit SOC on both sides
+    assert not set(train.task_text.map(normalise_text)) & set(test.task_text.map(normalise_text))
+    # the sample does hold duplicated statements across occupations, and the grouping joined them
+    assert groups.duplicated_tasks > 20 and groups.n_groups < sample.onet_soc.nunique()
     for name, m in res.items():
         assert m["n_test"] == len(test) and m["coverage"] == 1.0, name
-        assert m["n_test_occupations"] == test.onet_soc.nunique() == 40
+        assert m["n_test_occupations"] == test.onet_soc.nunique()
+        assert "duplicate" in m["split"]["description"]
         assert all(np.isfinite(m[k]) for k in METRIC_KEYS), name
+    d = res["embedding"]["kappa_difference"]
+    assert d["kappa_3class"]["ci_low"] <= d["kappa_3class"]["difference"] <= d["kappa_3class"]["ci_high"]
     assert plot.stat().st_size > 10_000
 
 
@@ -98,7 +113,7 @@ def test_real_embedding_rater_agrees_with_people(real_results):
     embedding rater measured kappa_binary 0.51, kappa_3class 0.40, occupation beta r 0.89, ECE 0.023; over four
     sample seeds 0.48-0.61, 0.40-0.45, 0.88-0.93 and 0.02-0.05 (trained on all 75 % of occupations it reaches
     kappa_3class ~0.51 and r ~0.92: see the report). A classifier that has not learned the labels fails them."""
-    _, res, _ = real_results
+    _, _, res, _ = real_results
     emb = res["embedding"]
     assert emb["kappa_binary"] > 0.45
     assert emb["kappa_3class"] > 0.33
