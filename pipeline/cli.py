@@ -560,24 +560,39 @@ def score_run(
 
 @score_app.command("evaluate")
 def score_evaluate(
-    seed: int = typer.Option(0, "--seed", help="occupation split seed"),
+    seed: int = typer.Option(0, "--seed", help="split seed"),
+    split: str = typer.Option("duplicate", "--split",
+                              help="duplicate (occupations + 6-digit SOC + near-duplicate tasks held out together) "
+                                   "| occupation (former split, leaks through duplicated task texts)"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Each rater against the human labels on held-out occupations: kappa, binary kappa, occupation beta r, ECE."""
-    from .scoring import evaluate as run_eval
+    """Each rater against the human labels on held-out groups: kappa, binary kappa, occupation beta r, ECE."""
+    from .scoring import ScoringError, evaluate as run_eval
 
-    with console.status("evaluating raters on held-out occupations"):
-        res = run_eval(get_settings(), seed)
+    try:
+        with console.status("evaluating raters on held-out groups"):
+            res = run_eval(get_settings(), seed, split)
+    except (ScoringError, IngestError, ValueError) as exc:
+        _fail(exc)
     if fmt == "json":
         out.print_json(json.dumps(res, default=str))
         return
-    t = Table(title="raters vs human labels (occupations held out)")
+    first = next(iter(res.values()))["split"]
+    t = Table(title=f"raters vs human labels ({first['description']})")
     for col in ("rater", "kappa_3class", "kappa_binary", "occupation_beta_r", "ece", "accuracy", "n_test"):
         t.add_column(col)
     for name, m in res.items():
         t.add_row(name, *[f"{m[k]:.3f}" for k in ("kappa_3class", "kappa_binary", "occupation_beta_r", "ece",
                                                    "accuracy")], str(m.get("n_test")))
     out.print(t)
+    for name, m in res.items():
+        d = m.get("kappa_difference")
+        if d:
+            out.print(f"{name} - {d['versus']}: kappa_3class {d['kappa_3class']['difference']:+.3f} "
+                      f"[{d['kappa_3class']['ci_low']:+.3f}, {d['kappa_3class']['ci_high']:+.3f}], kappa_binary "
+                      f"{d['kappa_binary']['difference']:+.3f} [{d['kappa_binary']['ci_low']:+.3f}, "
+                      f"{d['kappa_binary']['ci_high']:+.3f}] ({d['level']:.0%} occupation bootstrap, "
+                      f"{d['n_boot']} resamples)")
 
 
 @score_app.command("show")

@@ -12,6 +12,10 @@ Features (``features=``):
 * ``"context"``: [e(t), ē₋ₜ(o)], where ē₋ₜ(o) is the mean embedding of the *other* task statements of the task's
   occupation o in the frame being scored (zeros for a one-task occupation). It uses only task texts, never labels,
   so scoring a held-out occupation uses nothing but that occupation's own statements.
+* ``"activities"``: [e(t), ē(DWA), ē(IWA), e(occupation title), 1{no DWA}], where ē(DWA) and ē(IWA) are the mean
+  embeddings of the titles of the Detailed and Intermediate Work Activities O*NET links to the task (zeros when it
+  has none; columns ``dwa_titles``/``iwa_titles`` of :func:`scoring.activities.with_activities`) and e(occupation
+  title) the embedding of ``occupation_title``. All are statements about the task itself, never labels.
 
 Classifier: multinomial logistic regression (L2 penalty, ``C``, lbfgs) on standardised features, fitted on the
 published labels (``human_exposure`` by default).
@@ -19,13 +23,22 @@ published labels (``human_exposure`` by default).
 The classifier runs with BLAS on one thread: the problem is small (n × 384) and multi-threaded OpenBLAS was far
 slower on a busy machine (measured here: 5 s with 2 threads vs 0.09 s with 1 for 2,500 tasks).
 
-Calibration: temperature scaling, p = softmax(z / T), with the single T chosen to minimise the log-loss of
-*out-of-fold* logits: the training set is split into ``calibration_folds`` folds grouped by occupation
-(GroupKFold), a classifier fitted on the other folds gives each fold's logits, T is fitted on all of them, and the
-final classifier is refitted on the whole training set. Temperature scaling leaves the argmax (hence the class and
-the kappas) unchanged and only calibrates the confidence.
+Inner cross-validation: the training set is split into ``calibration_folds`` folds (GroupKFold) by its fold
+groups: the column ``fold_group`` when the caller gives one (:func:`scoring.evaluate.evaluate` and the pipeline's
+cross-fitting pass the near-duplicate groups of :mod:`scoring.groups`), else the near-duplicate groups computed
+from the training tasks' own embeddings. A classifier fitted on the other folds gives each fold's out-of-fold
+logits; every choice below is made on those alone, never on data the caller holds out.
 
-Score: expected beta, score = Σ_c p(c)·beta(c) (E0 -> 0, E1 -> 1, E2 -> 0.5); class = argmax_c p(c). The classes
+* ``C``: one value, or several; with several, the one whose out-of-fold logits (temperature-scaled) have the lowest
+  log-loss is kept.
+* Calibration: temperature scaling, p = softmax(z / T), with the single T minimising the log-loss of the
+  out-of-fold logits; the final classifier is refitted on the whole training set.
+* Decision (``decision="kappa"``): class = argmax_c w_c·p(c) with w = (1, w₁, w₂) chosen on a log-spaced grid to
+  maximise κ₃ + κ_binary of the out-of-fold probabilities (Cohen's kappa rewards predicting each class about as
+  often as people use it, which the plain argmax of a calibrated model does not: it under-predicts the rarer
+  classes). ``decision="argmax"`` keeps w = 1. Neither changes the probabilities, so calibration is unaffected.
+
+Score: expected beta, score = Σ_c p(c)·beta(c) (E0 -> 0, E1 -> 1, E2 -> 0.5); class as above. The classes
 are learned from the published human labels (the E0/E1/E2 definitions our rubric adopts) and the score is our
 rubric's expected beta, so rows carry ``rubric_version`` = :data:`scoring.rubric.RUBRIC_VERSION`; ``model`` names the
 embedding model, the classifier settings and a digest of the training labels.
@@ -46,10 +59,11 @@ from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 from threadpoolctl import threadpool_limits
 
-from ..rubric import EXPOSURE_CLASSES, PROBA_COLUMNS, RUBRIC_VERSION, expected_score
+from ..rubric import EXPOSURE_CLASSES, PROBA_COLUMNS, RUBRIC_VERSION, check_scores, empty_scores, expected_score
 from . import Rater
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+FEATURE_SETS = ("text", "context", "activities")
 
 
 def resolve_device(device: str | None) -> str:
@@ -182,16 +196,57 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp(res.x))
 
 
+def mean_embeddings(embedder: Embedder, joined: Sequence[str]) -> np.ndarray:
+    """Per row, the mean embedding of its newline-separated statements (zeros for an empty row)."""
+    rows = [[p.strip() for p in str(j).split("\n") if p.strip()] for j in joined]
+    uniq = list(dict.fromkeys(p for r in rows for p in r))
+    vec = embedder.encode(uniq) if uniq else np.zeros((0, 384), dtype=np.float32)
+    pos = {p: i for i, p in enumerate(uniq)}
+    out = np.zeros((len(rows), vec.shape[1] if len(uniq) else 384), dtype=np.float32)
+    for i, r in enumerate(rows):
+        if r:
+            out[i] = vec[[pos[p] for p in r]].mean(axis=0)
+    return out
+
+
+def _kappa(y: np.ndarray, pred: np.ndarray, k: int) -> float:
+    c = np.bincount(np.asarray(y, dtype=int) * k + np.asarray(pred, dtype=int), minlength=k * k).reshape(k, k)
+    n = c.sum()
+    pe = float((c.sum(0) * c.sum(1)).sum()) / n**2
+    return float((np.trace(c) / n - pe) / (1 - pe)) if pe < 1 else 0.0
+
+
+def kappa_decision_weights(proba: np.ndarray, y: np.ndarray, grid: np.ndarray | None = None) -> np.ndarray:
+    """w = (1, w₁, w₂) on a log grid maximising κ₃ + κ_binary of argmax_c w_c·p(c) against ``y`` (ties: the w
+    nearest (1, 1, 1))."""
+    y = np.asarray(y, dtype=int)
+    grid = np.exp(np.linspace(np.log(0.4), np.log(2.5), 21)) if grid is None else np.asarray(grid)
+    best, best_w = -np.inf, np.ones(3)
+    for w1 in grid:
+        for w2 in grid:
+            w = np.array([1.0, w1, w2])
+            pred = np.argmax(proba * w, axis=1)
+            value = _kappa(y, pred, 3) + _kappa(y > 0, pred > 0, 2)
+            dist = abs(np.log(w1)) + abs(np.log(w2))
+            if value > best + 1e-12 or (abs(value - best) <= 1e-12 and dist < abs(np.log(best_w[1:])).sum()):
+                best, best_w = value, w
+    return best_w
+
+
 class EmbeddingRater(Rater):
     """Calibrated classifier on sentence embeddings; call :meth:`fit` on labelled tasks before :meth:`score`."""
 
     name = "embedding"
     source = "embedding_model"
 
-    def __init__(self, embedder: Embedder | None = None, features: str = "text", C: float = 0.1,
-                 class_weight: str | None = None, calibration_folds: int = 5, seed: int = 0, name: str | None = None):
-        if features not in ("text", "context"):
-            raise ValueError(f"features must be 'text' or 'context', got {features!r}")
+    def __init__(self, embedder: Embedder | None = None, features: str = "text", C: float | Sequence[float] = 0.1,
+                 class_weight: str | None = None, calibration_folds: int = 5, seed: int = 0, name: str | None = None,
+                 decision: str = "argmax"):
+        if features not in FEATURE_SETS:
+            raise ValueError(f"features must be one of {list(FEATURE_SETS)}, got {features!r}")
+        if decision not in ("argmax", "kappa"):
+            raise ValueError(f"decision must be 'argmax' or 'kappa', got {decision!r}")
+        self.decision = decision
         if calibration_folds < 2:
             raise ValueError(f"calibration_folds must be >= 2, got {calibration_folds}")
         self.embedder = embedder or Embedder()
@@ -208,14 +263,24 @@ class EmbeddingRater(Rater):
         emb = self.embedder.encode(tasks["task_text"].tolist())
         if self.features == "text":
             return emb
-        return np.hstack([emb, occupation_context(emb, tasks["onet_soc"].tolist())])
+        if self.features == "context":
+            return np.hstack([emb, occupation_context(emb, tasks["onet_soc"].tolist())])
+        missing = [c for c in ("dwa_titles", "iwa_titles", "occupation_title") if c not in tasks.columns]
+        if missing:
+            raise ValueError(f"features='activities' needs column(s) {missing} (scoring.activities.with_activities)"
+                             f"; got {list(tasks.columns)}")
+        dwa = mean_embeddings(self.embedder, tasks["dwa_titles"].fillna("").tolist())
+        iwa = mean_embeddings(self.embedder, tasks["iwa_titles"].fillna("").tolist())
+        title = self.embedder.encode(tasks["occupation_title"].fillna("").astype(str).tolist())
+        none = (tasks["dwa_titles"].fillna("").str.strip() == "").to_numpy(dtype=float)[:, None]
+        return np.hstack([emb, dwa, iwa, title, none])
 
-    def _new_classifier(self):
+    def _new_classifier(self, C: float | None = None):
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        return make_pipeline(StandardScaler(), LogisticRegression(C=self.C, class_weight=self.class_weight,
+        return make_pipeline(StandardScaler(), LogisticRegression(C=self.C_ if C is None else C, class_weight=self.class_weight,
                                                                   max_iter=3000, random_state=self.seed))
 
     # ------------------------------------------------------------------ fit / predict
@@ -234,17 +299,44 @@ class EmbeddingRater(Rater):
         if len(np.unique(y)) < len(EXPOSURE_CLASSES):
             raise ValueError(f"fit: need every class {list(EXPOSURE_CLASSES)} among the labels, got "
                              f"{sorted(train[label_column].unique())}")
-        groups = train["onet_soc"].to_numpy()
+        if "fold_group" in train.columns:
+            groups = train["fold_group"].to_numpy()
+        else:
+            from ..groups import duplicate_groups
+
+            groups = duplicate_groups(train, self.embedder.encode(train["task_text"].tolist())).group
         n_folds = min(self.calibration_folds, len(np.unique(groups)))
         if n_folds < 2:
-            raise ValueError("fit: need tasks of at least two occupations for grouped calibration folds")
+            raise ValueError("fit: need tasks of at least two occupation groups for grouped calibration folds")
         X = self._features(train)
-        oof = np.zeros((len(y), len(EXPOSURE_CLASSES)))
+        grid = [float(c) for c in np.atleast_1d(self.C)]
+        folds = list(GroupKFold(n_splits=n_folds).split(X, y, groups))
+        best = None
         with threadpool_limits(limits=1, user_api="blas"):
-            for tr, va in GroupKFold(n_splits=n_folds).split(X, y, groups):
-                clf = self._new_classifier().fit(X[tr], y[tr])
-                oof[va] = self._logits(clf, X[va])
-            self.temperature_ = fit_temperature(oof, y)
+            for C in grid:
+                oof = np.zeros((len(y), len(EXPOSURE_CLASSES)))
+                models = []
+                for tr, va in folds:
+                    clf = self._new_classifier(C).fit(X[tr], y[tr])
+                    oof[va] = self._logits(clf, X[va])
+                    models.append(clf)
+                T = fit_temperature(oof, y)
+                loss = float(-log_softmax(oof / T, axis=1)[np.arange(len(y)), y].mean())
+                if best is None or loss < best[0]:
+                    best = (loss, C, T, oof, models)
+            self.oof_log_loss_, self.C_, self.temperature_, oof, models = best
+            self.fold_models_ = []
+            for (tr, va), clf in zip(folds, models):  # each fold's T and w from the other folds' logits only
+                t_k = fit_temperature(oof[tr], y[tr])
+                w_k = kappa_decision_weights(softmax(oof[tr] / t_k, axis=1), y[tr]) if self.decision == "kappa" \
+                    else np.ones(len(EXPOSURE_CLASSES))
+                self.fold_models_.append((frozenset(np.unique(groups[va]).tolist()), clf, t_k, w_k))
+            proba = softmax(oof / self.temperature_, axis=1)
+            self.decision_weights_ = kappa_decision_weights(proba, y) if self.decision == "kappa" \
+                else np.ones(len(EXPOSURE_CLASSES))
+            pred = self.predict_class(proba)
+            self.inner_cv_ = {"folds": n_folds, "C": self.C_, "log_loss": self.oof_log_loss_,
+                              "kappa_3class": _kappa(y, pred, 3), "kappa_binary": _kappa(y > 0, pred > 0, 2)}
             self.classifier_ = self._new_classifier().fit(X, y)
         self.n_train_ = int(len(y))
         digest = hashlib.sha256()
@@ -268,18 +360,59 @@ class EmbeddingRater(Rater):
         with threadpool_limits(limits=1, user_api="blas"):
             return softmax(self._logits(self.classifier_, X) / self.temperature_, axis=1)
 
+    def predict_class(self, proba: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Class index per row: argmax_c w_c·p(c) (w = the fitted decision weights unless ``weights``)."""
+        w = self.decision_weights_ if weights is None else weights
+        return np.argmax(proba * w[None, :], axis=1)
+
+    def score_out_of_fold(self, tasks: pd.DataFrame, groups: Sequence) -> pd.DataFrame:
+        """Answers for training tasks from the inner fold model that did not see their fold group.
+
+        ``groups``: the fold group of each row of ``tasks`` (the ``fold_group`` values given to :meth:`fit`). Each
+        fold model uses its own temperature and decision weights, fitted on the other folds' out-of-fold logits,
+        so no label of the row's group enters its answer. A row whose group was not in training is refused.
+        """
+        if not hasattr(self, "fold_models_"):
+            raise RuntimeError("EmbeddingRater is not fitted: call fit(labelled_tasks) first")
+        groups = np.asarray(groups)
+        if len(groups) != len(tasks):
+            raise ValueError(f"score_out_of_fold: {len(groups)} group ids for {len(tasks)} tasks")
+        parts, seen = [], np.zeros(len(tasks), dtype=bool)
+        X = self._features(tasks) if len(tasks) else None
+        for k, (held, clf, t_k, w_k) in enumerate(self.fold_models_):
+            rows = np.isin(groups, list(held))
+            if not rows.any():
+                continue
+            seen |= rows
+            with threadpool_limits(limits=1, user_api="blas"):
+                proba = softmax(self._logits(clf, X[rows]) / t_k, axis=1)
+            out = self._frame(tasks.loc[rows], proba, self.predict_class(proba, w_k))
+            out["model"] = out["model"] + f";out-of-fold(inner fold {k + 1} of {len(self.fold_models_)})"
+            parts.append(out)
+        if not seen.all():
+            i = int(np.argmax(~seen))
+            raise ValueError(f"score_out_of_fold: task {tasks['task_id'].iloc[i]} of {tasks['onet_soc'].iloc[i]} "
+                             f"has fold group {groups[i]!r}, which was not among the training groups")
+        return check_scores(pd.concat(parts, ignore_index=True), self.name) if parts else empty_scores()
+
     @property
     def model(self) -> str:
-        fitted = f";n={self.n_train_};labels={self.train_digest_};T={self.temperature_:.3f}" \
-            if hasattr(self, "classifier_") else ""
-        return (f"{self.embedder.model_id}+lr-{self.features};C={self.C};cw={self.class_weight};"
-                f"seed={self.seed}{fitted}")
+        fitted = ""
+        if hasattr(self, "classifier_"):
+            w = ",".join(f"{v:.2f}" for v in self.decision_weights_)
+            fitted = f";n={self.n_train_};labels={self.train_digest_};T={self.temperature_:.3f};C*={self.C_:g};w={w}"
+        grid = ",".join(f"{c:g}" for c in np.atleast_1d(self.C))
+        return (f"{self.embedder.model_id}+lr-{self.features};C={grid};cw={self.class_weight};"
+                f"decision={self.decision};seed={self.seed}{fitted}")
 
     def _score(self, tasks: pd.DataFrame) -> pd.DataFrame:
         proba = self.predict_proba(tasks)
+        return self._frame(tasks, proba, self.predict_class(proba))
+
+    def _frame(self, tasks: pd.DataFrame, proba: np.ndarray, classes: np.ndarray) -> pd.DataFrame:
         out = pd.DataFrame({"onet_soc": tasks["onet_soc"].to_numpy(),
                             "task_id": tasks["task_id"].astype("int64").to_numpy(),
-                            "exposure_class": np.array(EXPOSURE_CLASSES)[proba.argmax(axis=1)],
+                            "exposure_class": np.array(EXPOSURE_CLASSES)[classes],
                             "score": np.clip(expected_score(proba), 0.0, 1.0)})
         for i, c in enumerate(PROBA_COLUMNS):
             out[c] = proba[:, i]

@@ -88,3 +88,23 @@ def test_temperature_scaling_recovers_overconfidence():
     p = np.exp(true_logits) / np.exp(true_logits).sum(axis=1, keepdims=True)
     y = np.array([rng.choice(3, p=row) for row in p])
     assert fit_temperature(true_logits * 3.0, y) == pytest.approx(3.0, rel=0.15)
+
+
+def test_out_of_fold_answers_come_from_the_fold_without_the_group(embedder, tasks):
+    lab = tasks.assign(fold_group=pd.factorize(tasks["onet_soc"].str[:2])[0] // 2)  # 6 groups of 2 occupations
+    r = EmbeddingRater(embedder, calibration_folds=3, decision="kappa").fit(lab)
+    assert len(r.fold_models_) == 3
+    held = [g for g, *_ in r.fold_models_]
+    assert set().union(*held) == set(lab.fold_group) and sum(len(g) for g in held) == lab.fold_group.nunique()
+    out = r.score_out_of_fold(lab, lab["fold_group"].to_numpy())
+    assert len(out) == len(lab) and list(out.columns) == list(SCORE_COLUMNS)
+    fold_of = {g: k for k, gs in enumerate(held) for g in gs}
+    got = out.merge(lab[["task_id", "fold_group"]], on="task_id")
+    for _, row in got.iterrows():
+        assert row["model"].endswith(f"inner fold {fold_of[row['fold_group']] + 1} of 3)")
+    # the fold model's answer differs from the model that saw every label on some task (else nothing was held out)
+    full = r.score(lab).set_index("task_id")
+    oof_p = got.set_index("task_id").loc[full.index, "p_E1"].to_numpy()
+    assert not np.allclose(np.log(oof_p + 1e-300), np.log(full["p_E1"].to_numpy() + 1e-300))
+    with pytest.raises(ValueError, match="not among the training groups"):
+        r.score_out_of_fold(lab.head(2), np.array([99, 99]))
