@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,40 @@ def wide(df: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFram
     a = np.full((len(rows), len(cols)), np.nan)
     a[ri, ci] = df[values].to_numpy(float)
     return pd.DataFrame(a, index=pd.Index(rows, name=index), columns=pd.Index(cols, name=columns))
+
+
+#: bump when a cached panel's construction changes
+PANEL_CACHE_VERSION = "1"
+
+
+def cached_panel(wh, name: str, source: str, build) -> pd.DataFrame:
+    """A wide panel (date index x identifier columns) derived from a warehouse source, cached under
+    ``<home>/cache/panels/<name>-<key>.parquet`` where the key hashes the source's manifest key (its inputs, parser
+    and code): a re-ingest changes the key, so a stale panel is never read. Written atomically; older panels of the
+    same name are removed."""
+    import hashlib
+
+    from ingest.storage import atomic_write_parquet
+
+    man = wh.manifest(source) or {}
+    key = hashlib.sha256(f"{PANEL_CACHE_VERSION}|{name}|{man.get('key')}".encode()).hexdigest()[:16]
+    folder = Path(wh.home) / "cache" / "panels"
+    path = folder / f"{name}-{key}.parquet"
+    if path.exists():
+        try:
+            df = pd.read_parquet(path)
+            return df.set_index(df.columns[0]).rename_axis(None).rename_axis(None, axis=1)
+        except (OSError, ValueError):  # unreadable (e.g. a partial copy): rebuild it
+            pass
+    panel = build()
+    out = panel.copy()
+    out.columns = [str(c) for c in out.columns]
+    out.insert(0, "_date", panel.index)
+    atomic_write_parquet(path, out.reset_index(drop=True))
+    for old in folder.glob(f"{name}-*.parquet"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return panel.rename_axis(None).rename_axis(None, axis=1)
 
 
 @dataclass
@@ -106,11 +141,16 @@ class SP500PointInTime:
         def ffill(a):
             return pd.DataFrame(np.where(have, a, np.nan)).ffill().to_numpy()
         asof_f = pd.DataFrame(asof).ffill().to_numpy(dtype="datetime64[ns]")
-        vol = wh.read("sp500_daily_volume", columns=["ticker", "date", "dollar_volume_usd", "split_ratio"])
-        vol["identifier"] = _yahoo(vol["ticker"])
-        sp = vol.loc[vol["split_ratio"] != 1.0, ["identifier", "date", "split_ratio"]].reset_index(drop=True)
-        vol = vol[vol["identifier"].isin(ids)]
-        dv = wide(vol, "date", "identifier", "dollar_volume_usd").reindex(columns=ids)
+        def dollar_volume() -> pd.DataFrame:
+            vol = wh.read("sp500_daily_volume", columns=["ticker", "date", "dollar_volume_usd"])
+            vol["identifier"] = _yahoo(vol["ticker"])
+            return wide(vol, "date", "identifier", "dollar_volume_usd")
+
+        dv = cached_panel(wh, "sp500_dollar_volume", "sp500", dollar_volume).reindex(columns=ids)
+        splits = wh.read("sp500_daily_volume", columns=["ticker", "date", "split_ratio"])
+        splits = splits[splits["split_ratio"] != 1.0]
+        sp = pd.DataFrame({"identifier": _yahoo(splits["ticker"]).to_numpy(), "date": splits["date"].to_numpy(),
+                           "split_ratio": splits["split_ratio"].to_numpy()})
         allm = fin[["snapshot_date", "identifier", "market_cap_usd"]].reset_index(drop=True)
         return cls(ids=ids, intervals=iv, snap_dates=np.asarray(snaps, dtype="datetime64[ns]"),
                    mcap=ffill(mc.to_numpy(float)), mcap_asof=asof_f, so_est=ffill(so.to_numpy(float)),

@@ -42,7 +42,7 @@ import pandas as pd
 from ingest.errors import IngestError
 from ingest.storage import SNAPSHOT_ROOT, verify_snapshot_file
 
-from .sp500_pit import SP500PointInTime, wide
+from .sp500_pit import SP500PointInTime, cached_panel, wide
 
 REPO = Path(__file__).resolve().parent.parent
 CROSSWALK = REPO / "data" / "crosswalks" / "securities_bea.csv"
@@ -336,8 +336,9 @@ def _load_sp500(wh) -> Universe:
         "expense_ratio_annual": 0.0, "eligible_from": pd.to_datetime(cons["date_added"]).to_numpy(),
     }, index=pd.Index(cons["yahoo_symbol"].to_numpy(), name="identifier"))
     exp = sub.reindex(cons["gics_sub_industry"]).set_axis(sec.index)
-    px = wh.read("market_sp500_prices", columns=["date", "symbol", "adj_close_usd"])
-    prices = wide(px, "date", "symbol", "adj_close_usd")
+    prices = cached_panel(wh, "sp500_adj_close", "market", lambda: wide(
+        wh.read("market_sp500_prices", columns=["date", "symbol", "adj_close_usd"]), "date", "symbol",
+        "adj_close_usd"))
     volumes = pd.DataFrame(np.nan, index=prices.index, columns=prices.columns)
     if not wh.has("sp500"):
         return _finish("sp500", sec, exp, prices, volumes, [SURVIVORSHIP_NOTE,
