@@ -15,6 +15,13 @@ it prints how to create that separate environment:
 
 Usage: ``python bench/bench_optimizer.py [--sizes 100 500 2000] [--days 10] [--rounds 3] [--backtest]``
 (``--backtest`` also times the whole default backtest on the ingested home, as ``econgraph backtest`` runs it). Never asserts on time.
+
+``--sp500 [DATE]`` (default 2026-07-31) times the S&P 500 ``enforce`` rebalance end to end as a user runs it
+(``python -m pipeline.cli rebalance --date DATE --universe sp500 --format json`` in a subprocess on the ingested home,
+``--repeat`` times): wall seconds, CPU seconds of the process (shared machines: the wall time includes waiting for a
+core), the solve time, positions and compliance result, and the ratios to the 5 s target and to the 37.6 s of the
+all-cash days before point-in-time data. ``--sp500-backtest START END`` times ``econgraph backtest --universe sp500
+--compliance enforce --every 5`` over [START, END] and extrapolates the seconds per rebalance to 2013-2026.
 The ratio at N=500 is the median over ``--rounds`` alternating rounds (ours, then cvxportfolio, on the same data),
 because the speed of a shared machine drifts between minutes.
 """
@@ -133,15 +140,89 @@ def default_backtest() -> dict:
     return out
 
 
+SP500_TARGET_S = 5.0
+SP500_BEFORE_S = 37.6  # `econgraph rebalance --date 2024-06-28 --format json` before point-in-time data (issue 13)
+BACKTEST_TARGET_S = 600.0
+
+
+def _cli(args: list[str]) -> dict:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    res = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if res.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{res.stderr[-2000:]}")
+    return {"wall_s": wall, "cpu_s": cpu, "stdout": res.stdout}
+
+
+def sp500_rebalance(date: str, repeat: int) -> dict:
+    """The sp500 enforce rebalance end to end (see the module docstring); the first run also fills the panel
+    cache of a fresh home and is reported apart."""
+    runs = []
+    for _ in range(repeat + 1):
+        r = _cli(["rebalance", "--date", date, "--universe", "sp500", "--format", "json"])
+        summ = json.loads(r.pop("stdout"))
+        r.update(solve_ms=summ["solve_ms"], n_positions=summ["n_positions"], status=summ["status"],
+                 status_counts=summ["compliance"]["status_counts"], violations=summ["compliance"]["violations"])
+        runs.append(r)
+    warm = runs[1:]
+    wall = float(np.median([r["wall_s"] for r in warm]))
+    cpu = float(np.median([r["cpu_s"] for r in warm]))
+    out = {"date": date, "first_run": runs[0], "runs": warm, "wall_s_median": wall, "cpu_s_median": cpu,
+           "target_s": SP500_TARGET_S, "ratio_wall_to_target": wall / SP500_TARGET_S,
+           "ratio_cpu_to_target": cpu / SP500_TARGET_S, "speedup_vs_before": SP500_BEFORE_S / wall}
+    print(f"sp500 enforce rebalance {date}: wall median {wall:.1f} s, CPU {cpu:.1f} s (target {SP500_TARGET_S:g} s: "
+          f"wall x{wall / SP500_TARGET_S:.2f}, CPU x{cpu / SP500_TARGET_S:.2f}; {SP500_BEFORE_S / wall:.1f}x faster "
+          f"than the {SP500_BEFORE_S} s before); solve {warm[-1]['solve_ms']:.0f} ms, {warm[-1]['n_positions']} "
+          f"positions, {warm[-1]['status']}, compliance {warm[-1]['status_counts']}")
+    return out
+
+
+def sp500_backtest(start: str, end: str) -> dict:
+    r = _cli(["backtest", "--universe", "sp500", "--compliance", "enforce", "--every", "5", "--start", start,
+              "--end", end, "--no-alternatives", "--no-ablation", "--format", "json"])
+    res = json.loads(r.pop("stdout"))
+    n = int(sum(res["decisions"]["status_counts"].values()))
+    full = len(pd.bdate_range("2013-01-02", "2026-08-21")) / 5  # weekly rebalances 2013 .. the last price
+    out = {**r, "start": res.get("start"), "end": res.get("end"), "rebalances": n,
+           "active_breaches": res.get("active_breaches"), "internal_breaches": res.get("internal_breaches"),
+           "not_evaluable_rules": res.get("not_evaluable_rules"), "status_counts": res["decisions"]["status_counts"],
+           "seconds_per_rebalance_wall": r["wall_s"] / max(n, 1), "seconds_per_rebalance_cpu": r["cpu_s"] / max(n, 1),
+           "extrapolated_2013_2026_cpu_s": r["cpu_s"] / max(n, 1) * full, "target_s": BACKTEST_TARGET_S}
+    print(f"sp500 enforce weekly backtest {out['start']}..{out['end']}: {n} rebalances in {r['wall_s']:.0f} s wall, "
+          f"{r['cpu_s']:.0f} s CPU ({out['seconds_per_rebalance_cpu']:.2f} s CPU per rebalance; 2013-2026 "
+          f"extrapolated {out['extrapolated_2013_2026_cpu_s']:.0f} s CPU vs target {BACKTEST_TARGET_S:.0f} s); "
+          f"active regulatory breaches {out['active_breaches']}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
     ap.add_argument("--days", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3, help="alternating ours/cvxportfolio rounds at N=500")
     ap.add_argument("--backtest", action="store_true", help="also time the whole default backtest (ingested home)")
+    ap.add_argument("--sp500", nargs="?", const="2026-07-31", default=None,
+                    help="time the sp500 enforce rebalance end to end on DATE (ingested home) and exit")
+    ap.add_argument("--repeat", type=int, default=3, help="--sp500 runs after the first")
+    ap.add_argument("--sp500-backtest", nargs=2, metavar=("START", "END"), default=None,
+                    help="time the sp500 enforce weekly backtest over [START, END] and exit")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    if args.sp500 or args.sp500_backtest:
+        res = {"git_sha": sha, "params": vars(args)}
+        if args.sp500:
+            res["sp500_rebalance"] = sp500_rebalance(args.sp500, args.repeat)
+        if args.sp500_backtest:
+            res["sp500_backtest"] = sp500_backtest(*args.sp500_backtest)
+        (OUT / "bench_sp500.json").write_text(json.dumps(res, indent=2, default=str) + "\n")
+        print(f"written {OUT / 'bench_sp500.json'}")
+        return
     results = []
     for n in args.sizes:
         r = bench_n(n, args.days)

@@ -42,6 +42,7 @@ SOURCE_MODULES: dict[str, str] = {
     "onet": "ingest.onet",
     "exposure": "ingest.exposure",
     "market": "ingest.market",
+    "sp500": "ingest.sp500",
     "crosswalks": "ingest.crosswalks",
     "text": "ingest.text",
 }

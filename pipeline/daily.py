@@ -111,12 +111,43 @@ def backtest(settings: Settings, start: str | None = None, end: str | None = Non
     from portfolio.backtest import backtest as run_backtest
     from portfolio.optimizer import PolicyConfig
 
+    from portfolio.universe import load_universe
+
     wh = Warehouse(settings.home)
     if not wh.has("market"):
         raise DailyError("the warehouse has no market data: run `econgraph ingest --source market` first")
-    return run_backtest(start, end, universe, home=settings.home, rebalance_every=every,
-                        config=PolicyConfig(compliance=compliance_mode), forecasts=load_forecasts(settings, wh),
-                        alternatives=alternatives, ablation=ablation, warehouse=wh)
+    uni = load_universe(universe, wh)
+    res = run_backtest(start, end, universe, home=settings.home, rebalance_every=every,
+                       config=PolicyConfig(compliance=compliance_mode), forecasts=load_forecasts(settings, wh),
+                       alternatives=alternatives, ablation=ablation, warehouse=wh, universe_obj=uni)
+    surv = backtest_survivorship(uni, res["start"], res["end"])
+    if surv is not None:
+        res["survivorship"] = surv
+    return res
+
+
+def backtest_survivorship(uni, start: str, end: str) -> dict[str, Any] | None:
+    """The survivorship a point-in-time universe still has over a backtest: on the first trading day of each year
+    in [start, end] (and on both ends), the index members without a price (count, share by count and by market
+    cap); the members are named on the first and last day. None for a universe without membership history."""
+    if getattr(uni, "pit", None) is None:
+        return None
+    days = uni.prices.index[(uni.prices.index >= pd.Timestamp(start)) & (uni.prices.index <= pd.Timestamp(end))]
+    if not len(days):
+        return None
+    yearly = pd.Series(days, index=days).groupby(days.year).first().tolist()
+    dates = sorted({days[0], *yearly, days[-1]})
+    rows = []
+    for d in dates:
+        s = uni.survivorship(d)
+        rows.append({k: v for k, v in s.items() if k not in ("unpriced_members", "note")})
+    first, last = uni.survivorship(dates[0]), uni.survivorship(dates[-1])
+    return {"by_date": rows, "unpriced_members_first_day": first["unpriced_members"],
+            "unpriced_members_last_day": last["unpriced_members"],
+            "max_unpriced_share_by_count": max(r["unpriced_share_by_count"] or 0 for r in rows),
+            "max_unpriced_share_by_market_cap": max(r["unpriced_share_by_market_cap"] or 0 for r in rows),
+            "note": first["note"] + "; returns of those members are missing, so the backtest overstates returns "
+                    "by an amount this share bounds, not measures"}
 
 
 def backtest_table(res: dict[str, Any]):

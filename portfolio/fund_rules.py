@@ -69,9 +69,27 @@ def securities_table(master: pd.DataFrame, prices: pd.Series) -> pd.DataFrame:
     })
 
 
+_LAST_ROWS: dict[str, Any] = {}
+
+
 def linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_usd: float,
                 missing_data: str = "worst_case") -> LinearRows:
-    """``missing_data``: ``worst_case`` (trading) or ``skip`` (research: see :func:`compliance.compile.compile_rules`)."""
+    """``missing_data``: ``worst_case`` (trading) or ``skip`` (research: see :func:`compliance.compile.compile_rules`).
+
+    The last result is kept and returned for identical inputs (same rules, securities table, weights, NAV and mode):
+    the optimizer asks again after growing its row blocks, and compiling the rules is the costliest step of a day."""
+    key = (rules.hash, float(nav_usd), missing_data, np.asarray(w0, dtype=float).tobytes(),
+           pd.util.hash_pandas_object(securities.astype(str), index=True).to_numpy().tobytes(),
+           tuple(securities.columns))
+    if _LAST_ROWS.get("key") == key:
+        return _LAST_ROWS["rows"]
+    out = _linear_rows(rules, securities, w0, nav_usd, missing_data)
+    _LAST_ROWS.update(key=key, rows=out)
+    return out
+
+
+def _linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_usd: float,
+                 missing_data: str) -> LinearRows:
     n = len(securities)
     wv = cp.Variable(n)
     compiled = compile_rules(wv, securities, w0, nav_usd, rules, missing_data=missing_data)

@@ -24,6 +24,11 @@ compliance rows are read back from :mod:`compliance.compile` each day (:mod:`por
 fixed-capacity parameter blocks; a day with more rows than the capacity rebuilds the program once with twice the
 capacity (recorded in ``notes``).
 
+Large compliance row blocks: cvxpy's one-time DPP compilation grows with the entries of the matrix Parameters; above
+:data:`DPP_MAX_ROW_ENTRIES` (n x rows, e.g. the S&P 500 under ``enforce``: 500 x 130) it takes minutes while
+canonicalizing the same program with the day's values takes a fraction of a second, so such a program is solved with
+``ignore_dpp`` (same program, same Parameters; measured in bench/bench_optimizer.py ``--sp500``).
+
 Solvers: Clarabel, then ECOS, then SCS. An infeasible day relaxes the internal limits one by one in the declared
 order :data:`RELAX_ORDER` (never a regulatory or prospectus one; ``min_invested`` is lowered in steps of
 :data:`MIN_INVESTED_STEP`, the others are lifted) and records what was relaxed; if it is still
@@ -49,6 +54,8 @@ SOLVERS = ("CLARABEL", "ECOS", "SCS")
 #: Internal limits relaxed on an infeasible day, first to last. Regulatory/prospectus limits are never relaxed.
 RELAX_ORDER = ("turnover", "participation", "compliance_internal", "position_cap", "min_invested")
 BIG = 1e3
+#: above this many entries in the compliance row Parameters (n x (hard + internal rows)), solve with ignore_dpp
+DPP_MAX_ROW_ENTRIES = 20_000
 MIN_INVESTED_STEP = 0.05
 COMPLIANCE_MODES = ("enforce", "evaluable", "report", "off")
 #: modes whose program carries the compiled fund rules
@@ -112,6 +119,7 @@ class Policy:
     def _build(self, cap_hard: int, cap_int: int) -> None:
         n, k = self.n, self.risk_model.n_factors
         self.cap_hard, self.cap_int = cap_hard, cap_int
+        self.ignore_dpp = n * (cap_hard + cap_int) > DPP_MAX_ROW_ENTRIES
         # the trade z = w - w0 is an affine expression of the weights (not a second variable: n fewer unknowns and
         # equalities); u >= |z| is stated once and shared by the cost, turnover and participation terms
         self.w = cp.Variable(n, name="w")
@@ -253,7 +261,7 @@ class Policy:
             try:
                 if self._solve_hook is not None:
                     self._solve_hook(s)
-                self.problem.solve(solver=s)
+                self.problem.solve(solver=s, ignore_dpp=self.ignore_dpp)
             except (cp.error.SolverError, ArithmeticError, ValueError):
                 continue
             if self.problem.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):

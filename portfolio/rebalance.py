@@ -8,6 +8,10 @@ runs the compliance checker on the rounded book, and writes ``<home>/portfolio/<
 * ``orders.csv``           identifier, side (BUY/SELL), quantity (whole shares), price_usd, notional_usd
 * ``holdings_disclosure.csv``  identifier, description, quantity, weight: the file an ETF posts before the open
   (cash as the row ``CASH_USD``)
+* ``liquidity_classification.csv``  per position, the Rule 22e-4 class and every input with its basis and as-of
+  date (:func:`liquidity_report`): value, ADV in USD and its basis (measured / market-cap fallback / none), market
+  cap and its as-of date, days to sell, days to cash, and the estimated shares outstanding (source, as-of) with the
+  fraction of them the position is
 * ``inputs.json``          SHA-256 of every input (universe data, crosswalk, holdings file, forecasts, compliance
   configuration) and the parameters
 * ``summary.json``         the summary below, without ``solve_ms`` (timing is not a function of the inputs, so it is
@@ -23,8 +27,10 @@ empty universe, a NAV that is not a positive number. Universe securities without
 the summary as ``n_unpriced``).
 
 Summary keys: ``date``, ``status``, ``n_positions``, ``turnover`` (one-way, fraction of NAV), ``solve_ms``,
-``relaxed``, ``compliance`` (per-rule status counts, violations, not-evaluable rules), plus ``universe``,
-``nav_usd``, ``cash_usd``, ``signal``, ``notes``.
+``relaxed``, ``compliance`` (per-rule status counts, violations, not-evaluable rules), ``liquidity`` (positions per
+class and per ADV basis), ``survivorship`` (point-in-time universes: index members on the date without a price,
+named, with their share of the index by count and market cap; else null), plus ``universe``, ``nav_usd``,
+``cash_usd``, ``signal``, ``notes``.
 """
 from __future__ import annotations
 
@@ -93,6 +99,33 @@ def _csv(df: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     df.to_csv(buf, index=False, lineterminator="\n", float_format="%.10g")
     return buf.getvalue().encode()
+
+
+def liquidity_report(master: pd.DataFrame, qty: pd.Series, price: pd.Series, liquidity_config: dict,
+                     model: dict) -> pd.DataFrame:
+    """The Rule 22e-4 classification of each held position with its inputs (:mod:`compliance.liquidity`)."""
+    from compliance.liquidity import BASIS_MEASURED, BASIS_NONE, classification_report
+
+    pos = qty[qty > 0].index
+    m = master.reindex(pos)
+    value = (qty[pos] * price.reindex(pos)).astype(float)
+    basis = m["adv_basis"] if "adv_basis" in m.columns else pd.Series(
+        np.where(m["adv_usd"].gt(0), BASIS_MEASURED, BASIS_NONE), index=pos)
+    settle = m["type"].map({"etf": "investment_company"}).fillna("equity").map(
+        liquidity_config["default_settlement_days"]).astype(float)
+    frame = pd.DataFrame({"value_usd": value, "adv_usd": m["adv_usd"].astype(float), "adv_basis": basis,
+                          "settlement_days": settle}, index=pos)
+    for c in ("adv_asof", "adv_observations", "market_cap_usd", "market_cap_asof", "market_cap_bucket",
+              "fallback_turnover", "index_member"):
+        if c in m.columns:
+            frame[c] = m[c]
+    rep = classification_report(frame, liquidity_config, model)
+    for c in ("shares_outstanding_est", "shares_outstanding_source", "shares_outstanding_asof"):
+        if c in m.columns:
+            rep[c] = m[c]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rep["fraction_of_shares_outstanding"] = qty[pos] / m["shares_outstanding"].astype(float)
+    return rep.rename_axis("identifier").reset_index()
 
 
 def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings_file: str | Path | None = None,
@@ -171,6 +204,12 @@ def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings
             value = qty * price.fillna(0.0)
             weight = value / nav_usd
     pos = qty[qty > 0].index
+    from compliance.liquidity import MODEL_PATH, load_model
+    from compliance.rules import load_config
+
+    master = uni.securities_at(t).join(uni.liquidity(t))
+    liq_cfg = (pol.rules.config if pol.rules is not None else load_config())["liquidity"]
+    liq = liquidity_report(master, qty, price, liq_cfg, load_model())
     tw = pd.DataFrame({"identifier": pos, "weight": weight[pos].to_numpy(), "quantity": qty[pos].astype(int).to_numpy(),
                        "price_usd": price[pos].to_numpy()})
     trades = delta[delta != 0]
@@ -190,6 +229,7 @@ def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings
         "forecasts_sha256": _sha(pd.util.hash_pandas_object(forecasts, index=False).to_numpy().tobytes())
         if forecasts is not None else None,
         "compliance_config_sha256": pol.rules.hash if pol.rules is not None else None,
+        "liquidity_model_sha256": _sha(MODEL_PATH.read_bytes()),
         "policy_config": {k: v for k, v in sorted(vars(cfg).items())},
         "warehouse_manifest_key": (wh.manifest("market") or {}).get("key") if universe in ("sp500", "sector_etfs")
         else None,
@@ -199,10 +239,15 @@ def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings
         "turnover": round(turnover, 10), "solve_ms": round(dec.solve_ms, 1), "relaxed": dec.relaxed,
         "compliance": compliance, "nav_usd": nav_usd, "cash_usd": round(new_cash, 2),
         "n_unpriced": int((~(price > 0)).sum()), "signal": dec.signal, "notes": dec.notes + uni.notes,
+        "liquidity": {"classes": {str(k): int(v) for k, v in
+                                  liq["liquidity_class"].fillna("unclassified").value_counts().sort_index().items()},
+                      "adv_basis": {str(k): int(v) for k, v in liq["adv_basis"].value_counts().sort_index().items()}},
+        "survivorship": uni.survivorship(t),
     }
     dest = home / "portfolio" / uni.name / str(t.date())
     files = {
         "target_weights.csv": _csv(tw), "orders.csv": _csv(orders), "holdings_disclosure.csv": _csv(disc),
+        "liquidity_classification.csv": _csv(liq),
         "inputs.json": (json.dumps(inputs, indent=2, sort_keys=True, default=str) + "\n").encode(),
         "summary.json": (json.dumps({k: v for k, v in summary.items() if k != "solve_ms"}, indent=2,
                                     sort_keys=True, default=str) + "\n").encode(),

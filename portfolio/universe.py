@@ -20,9 +20,12 @@ t)``, required at least 20 observations within the 92 calendar days before t, el
 USD: ``high`` >= $50 million a day, ``medium`` >= $5 million, ``low`` > 0, ``unknown`` when no volume data exist
 (never invented).
 
-Universes: ``sp500`` (default: today's S&P 500 members with a price series; each stock eligible only from its
-'date added'. SURVIVORSHIP BIAS: the list is today's, so firms that left the index are missing and a backtest over
-past years overstates returns) and ``sector_etfs`` (US sector and industry ETFs of ``etf_universe.csv``). A user
+Universes: ``sp500`` (default: today's S&P 500 members with a price series; with the ``sp500`` warehouse source a
+stock is eligible on D only while it is an index member on D (point-in-time membership), and shares outstanding and
+ADV are the point-in-time figures of :mod:`portfolio.sp500_pit`, each with its source and as-of date. Without that
+source each stock is eligible from its 'date added' of today's list. SURVIVORSHIP BIAS: the price panel holds today's
+members, so firms that left the index have no prices; :meth:`Universe.survivorship` counts and names them per date
+with their share of the index) and ``sector_etfs`` (US sector and industry ETFs of ``etf_universe.csv``). A user
 universe is a directory in the format of ``portfolio/README.md`` (:func:`load_user_universe`).
 """
 from __future__ import annotations
@@ -31,12 +34,15 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ingest.errors import IngestError
 from ingest.storage import SNAPSHOT_ROOT, verify_snapshot_file
+
+from .sp500_pit import SP500PointInTime, cached_panel, wide
 
 REPO = Path(__file__).resolve().parent.parent
 CROSSWALK = REPO / "data" / "crosswalks" / "securities_bea.csv"
@@ -61,6 +67,14 @@ HOLDINGS_MIN_MAPPED = 0.5
 SURVIVORSHIP_NOTE = ("Survivorship bias: the sp500 universe is today's S&P 500 list (2026-08); companies that left "
                      "the index (acquired, bankrupt, dropped) are absent, so past performance is overstated.")
 
+PIT_SURVIVORSHIP_NOTE = ("Point-in-time membership: on each date only that date's S&P 500 members are eligible "
+                         "(membership history 1996-2026). Remaining survivorship: the price panel holds today's "
+                         "members only, so members of a past date that have since left the index have no prices and "
+                         "are neither bought nor in any return (counted and named per date under 'survivorship').")
+PIT_DATA_NOTE = ("Shares outstanding: estimated (market cap / price) from the last financials snapshot before the "
+                 "date; ADV: measured from raw volumes before the date to 2021-04-21, later the calibrated "
+                 "market-cap fallback for index members (compliance/config/liquidity_model_v1.json).")
+
 
 class UniverseError(IngestError):
     """Bad universe input (names the file, row and column)."""
@@ -79,6 +93,8 @@ class Universe:
     #: replaced by its ``base_exposures`` row (the crosswalk) on earlier dates; None = known on every date
     base_exposures: pd.DataFrame | None = None
     exposure_known_from: pd.Series | None = None
+    #: point-in-time security data (membership, shares outstanding, ADV): :class:`portfolio.sp500_pit.SP500PointInTime`
+    pit: Any = None
 
     @property
     def index(self) -> pd.Index:
@@ -130,15 +146,22 @@ class Universe:
         return pd.Series(mean, index=self.volumes.columns).reindex(self.index)
 
     def liquidity(self, t: pd.Timestamp | str) -> pd.DataFrame:
-        """``adv_shares``, ``adv_usd`` (ADV x previous close) and ``liquidity_class`` as of ``t``."""
-        adv = self.adv_shares(t)
-        usd = adv * self.last_close(t).reindex(adv.index)
+        """``adv_shares``, ``adv_usd`` (ADV x previous close) and ``liquidity_class`` as of ``t``; with point-in-time
+        data (``pit``) also the ADV's basis, as-of date and the market cap used (:mod:`portfolio.sp500_pit`)."""
+        t = pd.Timestamp(t)
+        if self.pit is not None:
+            out = self.pit.liquidity(t, self.last_close(t)).reindex(self.index)
+            usd = out["adv_usd"]
+        else:
+            adv = self.adv_shares(t)
+            usd = adv * self.last_close(t).reindex(adv.index)
+            out = pd.DataFrame({"adv_shares": adv, "adv_usd": usd}, index=adv.index)
         v = usd.to_numpy(float)
         known = np.isfinite(v) & (v > 0)
         cls = np.select([known & (v >= f) for _, f in LIQUIDITY_BANDS_USD], [n for n, _ in LIQUIDITY_BANDS_USD],
                         default="unknown")
-        return pd.DataFrame({"adv_shares": adv, "adv_usd": usd, "liquidity_class": cls.astype(object)},
-                            index=adv.index)
+        out.insert(2, "liquidity_class", cls.astype(object))
+        return out
 
     def exposures_at(self, t: pd.Timestamp | str) -> pd.DataFrame:
         """The exposure matrix a decision on ``t`` may use: rows not yet known on ``t`` fall back to their base."""
@@ -160,6 +183,9 @@ class Universe:
         """The securities table as known on ``t``: ``shares_outstanding`` observed later
         (``shares_outstanding_known_from`` > ``t``) is unknown (NaN) on ``t``."""
         sec = self.securities
+        if self.pit is not None:
+            sh = self.pit.shares(pd.Timestamp(t)).reindex(sec.index)
+            return sec.drop(columns=[c for c in sh.columns if c in sec.columns]).join(sh)
         if "shares_outstanding_known_from" not in sec.columns:
             return sec
         late = (sec["shares_outstanding_known_from"] > pd.Timestamp(t)).fillna(False).to_numpy()
@@ -183,8 +209,22 @@ class Universe:
         t = pd.Timestamp(t)
         h = self.history(t)
         last = h.iloc[-1] if len(h) else pd.Series(np.nan, index=self.identifiers)
-        ok = (self.securities["eligible_from"] <= t) & last.reindex(self.index).gt(0)
+        if self.pit is not None:  # an index member on t (point in time), not 'date added' of today's list
+            member = pd.Series(self.pit.is_member(t), index=self.pit.ids).reindex(self.index).fillna(False)
+            ok = member.astype(bool) & last.reindex(self.index).gt(0)
+        else:
+            ok = (self.securities["eligible_from"] <= t) & last.reindex(self.index).gt(0)
         return ok.fillna(False).astype(bool)
+
+    def survivorship(self, t: pd.Timestamp | str) -> dict[str, Any] | None:
+        """Index members on ``t`` without a price on the previous close (named, with their share of the index);
+        None for a universe without point-in-time membership."""
+        if self.pit is None:
+            return None
+        t = pd.Timestamp(t)
+        h = self.history(t)
+        priced = self.index[h.iloc[-1].reindex(self.index).gt(0).to_numpy()] if len(h) else self.index[:0]
+        return self.pit.survivorship(t, priced)
 
     def industry_coverage(self) -> pd.DataFrame:
         """Per BEA industry: number of securities with exposure and total exposure; industries with no listed
@@ -296,12 +336,21 @@ def _load_sp500(wh) -> Universe:
         "expense_ratio_annual": 0.0, "eligible_from": pd.to_datetime(cons["date_added"]).to_numpy(),
     }, index=pd.Index(cons["yahoo_symbol"].to_numpy(), name="identifier"))
     exp = sub.reindex(cons["gics_sub_industry"]).set_axis(sec.index)
-    px = wh.read("market_sp500_prices", columns=["date", "symbol", "adj_close_usd"])
-    prices = px.pivot(index="date", columns="symbol", values="adj_close_usd")
+    prices = cached_panel(wh, "sp500_adj_close", "market", lambda: wide(
+        wh.read("market_sp500_prices", columns=["date", "symbol", "adj_close_usd"]), "date", "symbol",
+        "adj_close_usd"))
     volumes = pd.DataFrame(np.nan, index=prices.index, columns=prices.columns)
-    return _finish("sp500", sec, exp, prices, volumes, [SURVIVORSHIP_NOTE,
-                   "No volume or shares-outstanding data for stocks in the snapshot: ADV and liquidity are "
-                   "'unknown'; supply them with security_data (portfolio/README.md)."], _file_hash(CROSSWALK))
+    if not wh.has("sp500"):
+        return _finish("sp500", sec, exp, prices, volumes, [SURVIVORSHIP_NOTE,
+                       "No volume or shares-outstanding data for stocks in the warehouse (run `econgraph ingest "
+                       "--source sp500`): ADV and liquidity are 'unknown'; supply them with security_data "
+                       "(portfolio/README.md)."], _file_hash(CROSSWALK))
+    from compliance.liquidity import MODEL_PATH
+
+    uni = _finish("sp500", sec, exp, prices, volumes, [PIT_SURVIVORSHIP_NOTE, PIT_DATA_NOTE],
+                  _file_hash(CROSSWALK) + wh.manifest("sp500")["key"] + _file_hash(MODEL_PATH))
+    uni.pit = SP500PointInTime.from_warehouse(wh, uni.index, uni.prices)
+    return uni
 
 
 def _file_hash(path: Path) -> str:

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from compliance.liquidity import BASIS_FALLBACK, BASIS_MEASURED, BASIS_NONE
 from portfolio.universe import (BEA_SUMMARY, CROSSWALK, UniverseError, load_universe, load_user_universe,
                                 read_crosswalk)
 
@@ -29,20 +30,31 @@ def test_crosswalk_rejects_weights_not_summing_to_one(tmp_path):
         read_crosswalk(bad)
 
 
-def test_sp500_master(market_warehouse):
-    u = load_universe("sp500", market_warehouse)
+def test_sp500_master(warehouse):
+    u = load_universe("sp500", warehouse)  # market + sp500 sources: point-in-time membership and security data
     m = u.master("2025-06-02")
     assert len(m) >= 490
     assert np.allclose(u.exposures.sum(axis=1), 1.0)
-    # no volume data for stocks: null ADV and 'unknown', never invented
-    assert m["adv_shares"].isna().all() and (m["liquidity_class"] == "unknown").all()
-    assert m["shares_outstanding"].isna().all()
+    # ADV with its basis, never invented: measured volumes end 2021-04, so members get the documented fallback and
+    # a stock of today's list that was not a member on the date gets none
+    assert set(m["adv_basis"]) <= {BASIS_MEASURED, BASIS_FALLBACK, BASIS_NONE}
+    none = m["adv_basis"] == BASIS_NONE
+    assert m.loc[none, "adv_shares"].isna().all() and (m.loc[none, "liquidity_class"] == "unknown").all()
+    assert (m.loc[m["adv_basis"] == BASIS_FALLBACK, "index_member"]).all()
+    known = m["shares_outstanding"].notna()
+    assert known.sum() > 400
+    assert m.loc[known, "shares_outstanding_source"].str.startswith("estimated (market cap / price)").all()
+    assert (m.loc[known, "shares_outstanding_asof"] < pd.Timestamp("2025-06-02")).all()
     assert m.loc["GOOGL", "issuer_id"] == m.loc["GOOG", "issuer_id"]
-    # eligibility from the S&P 'date added'
-    added = m["eligible_from"].max()
-    late = m.index[m["eligible_from"] == added][0]
-    assert not u.eligible(added - pd.Timedelta(days=1))[late]
-    assert any("Survivorship" in n for n in u.notes)
+    # eligibility from membership on the date: a stock that joined the index later is not eligible before it
+    iv = u.pit.intervals
+    first = iv[iv["identifier"].isin(u.index)].groupby("identifier")["start_date"].min()
+    joined = [(i, d) for i, d in first[first > pd.Timestamp("2025-06-02")].items()
+              if u.eligible(d + pd.Timedelta(days=7))[i]]
+    assert joined
+    for ident, start in joined[:3]:
+        assert not u.eligible(start - pd.Timedelta(days=1))[ident]
+    assert any("survivorship" in n.lower() for n in u.notes)
     cov = u.industry_coverage()
     assert cov.loc["334", "n_securities"] > 10 and cov.loc["GFGD", "n_securities"] == 0
 
