@@ -31,7 +31,7 @@ from . import errors
 from .jobs import JobRunner
 from .metrics import Metrics
 from .middleware import Guard
-from .routes import compliance, forecasts, graph, health, industries, portfolio, tasks, whatif
+from .routes import compliance, forecasts, graph, health, industries, journal, portfolio, tasks, whatif
 from .service import GraphService
 from .settings import ApiSettings, api_settings
 from .tasksearch import TaskIndex
@@ -121,7 +121,7 @@ def create_app(settings: ApiSettings | Settings | None = None, store: GraphStore
                   docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
     app.state.econ = state
     errors.install(app)
-    for r in (health, industries, graph, tasks, whatif, forecasts, portfolio, compliance):
+    for r in (health, industries, graph, tasks, whatif, forecasts, portfolio, compliance, journal):
         app.include_router(r.router)
     app.mount("/dashboard", StaticFiles(directory=DASHBOARD, html=True), name="dashboard")
 
