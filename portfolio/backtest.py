@@ -203,7 +203,8 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
         rb = benchmark_returns(wh, mandate.benchmark_ticker)
         bench_fn = benchmark_weights_fn(mandate, uni, rb)
         skill_cfg = SkillConfig(ic_prior_obs=int(mandate.signals["ic_prior_obs"]),
-                                ic_min_obs=int(mandate.signals["ic_min_obs"]))
+                                ic_min_obs=int(mandate.signals["ic_min_obs"]),
+                                ic_min_t=float(mandate.signals["ic_min_t"]))
 
         def make_policy(fc):
             return Policy(uni, cfg, signals=SkillScaledAlpha(fc, uni, skill_cfg), ff_factors=ff,
@@ -246,8 +247,18 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
     if alternatives:
         others += [(m, AlternativePolicy(uni, m, cash_buffer=cfg.cash_buffer), 21) for m in ALLOCATORS]
     replica_records: list = []
+    no_tilt = mandate is not None and not any(s.get("ic_used", 0) > 0 for d, _ in records
+                                              for s in d.signal.get("sources", []))
     for name, policy, every in others:
         t0 = time.perf_counter()
+        if name == REPLICA and no_tilt:
+            # no rebalance used a positive IC: every alpha was exactly 0, so the program without the forecasts has
+            # the same inputs and the same decisions; the run is reused rather than repeated
+            alts[name] = {**metrics(sim["daily"], bench), **active_metrics(sim["daily"]["return"].iloc[1:], rb),
+                          "runtime_s": 0.0, "note": "identical to the policy: no rebalance used a positive IC"}
+            alt_daily[name] = sim["daily"]
+            replica_records = records
+            continue
         s = simulate(policy, uni, start_ts, end_ts, nav_usd=nav_usd, rebalance_every=every,
                      participation=cfg.participation, rf=rf,
                      journal=replica_records if name == REPLICA else None)

@@ -188,6 +188,7 @@ def load_mandate(path: str | Path) -> Mandate:
     for k in ("ic_prior_obs", "ic_min_obs"):
         if _get(sig, k, path, int, "signals.") < 0:
             raise MandateError("negative", path=path, column=f"signals.{k}", expected=">= 0", got=sig[k])
+    _get(sig, "ic_min_t", path, float, "signals.")
     return Mandate(
         mandate_id=_get(d, "mandate_id", path, str), version=version, effective_date=eff,
         name=_get(d, "name", path, str), universe=_get(d, "universe", path, str),

@@ -13,10 +13,11 @@ days, from the close of the last trading day on or before ``f_j``) ended strictl
 Spearman rank correlation across securities between ``m_i(f_j)`` and the realised total return over the horizon
 (adjusted closes). With ``n`` such outcomes, mean ``IC_bar`` and t-stat ``IC_bar / (sd / sqrt n)``, the IC used is
 
-    IC = max(0, IC_bar) * n / (n + n0)        (0 when n < n_min)
+    IC = max(0, IC_bar) * n / (n + n0)        (0 when n < n_min or t < t_min)
 
 a shrinkage toward zero whose weight ``n0`` (``ic_prior_obs``) is a prior worth ``n0`` outcomes of zero skill; a
-source with a non-positive measured IC, or too few outcomes, adds no tilt.
+source with a non-positive measured IC, too few outcomes, or a mean IC not distinguishable from zero (t-stat below
+``t_min`` = ``ic_min_t``, default 1) has no measured skill and adds no tilt.
 
 **Alpha.** Over the forecast horizon, ``alpha_i(h) = IC sigma_i sqrt(h) s_i`` with ``sigma_i`` the security's
 daily volatility over the risk window before ``t``; the program works in daily units, so
@@ -39,6 +40,7 @@ TRADING_DAYS = 252
 class SkillConfig:
     ic_prior_obs: int = 12
     ic_min_obs: int = 4
+    ic_min_t: float = 1.0
     max_age_days: int = 120
     source: str = "gnn_forecast"
 
@@ -103,9 +105,11 @@ class SkillScaledAlpha:
         sd = float(known.std()) if n > 1 else float("nan")
         t_stat = mean / (sd / np.sqrt(n)) if n > 1 and sd > 0 else float("nan")
         cfg = self.config
-        used = max(0.0, mean) * n / (n + cfg.ic_prior_obs) if n >= cfg.ic_min_obs and np.isfinite(mean) else 0.0
-        reason = ("measured" if used > 0 else
-                  "too few realised outcomes" if n < cfg.ic_min_obs else "no positive measured skill")
+        significant = np.isfinite(t_stat) and t_stat >= cfg.ic_min_t
+        used = max(0.0, mean) * n / (n + cfg.ic_prior_obs) if n >= cfg.ic_min_obs and significant else 0.0
+        reason = ("measured" if used > 0 else "too few realised outcomes" if n < cfg.ic_min_obs else
+                  f"mean IC not distinguishable from zero (t < {cfg.ic_min_t:g})" if not significant else
+                  "no positive measured skill")
         return {"source": cfg.source, "ic_used": used, "ic_mean": mean, "ic_t": t_stat, "n_outcomes": n,
                 "reason": reason}
 
