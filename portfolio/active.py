@@ -112,7 +112,8 @@ def relative_report(out: dict, sim: dict, records: list, replica_daily: pd.DataF
     res["active_breaches"] = int(out["active_breaches"]) + breaches
     te, ir = am["tracking_error"], am["information_ratio"]
     res["targets"] = {"tracking_error_within_1pp": bool(abs(te - mandate.tracking_error_budget) <= 0.01),
-                      "information_ratio_nonnegative": bool(ir >= 0), "zero_active_breaches": res["active_breaches"] == 0}
+                      "information_ratio_nonnegative": bool(ir >= 0),
+                      "zero_active_breaches": res["active_breaches"] == 0}
     if res["signal_skill"]["with_positive_ic"] == 0:
         res["skill_note"] = ("The forecasts showed no measured skill at any rebalance (IC used 0: "
                              + (f"last measured mean IC {last['ic_mean']:.3f}, t {last['ic_t']:.2f}, "

@@ -16,6 +16,13 @@ traded value / V over the period per year; annual cost = sum of costs / V per ye
 ``std(r - r_b) sqrt(252)`` against SPY and against the equal-weighted universe (eligible securities, rebalanced
 daily, no costs). ``active_breaches``: number of (rebalance day, rule) pairs where the exact compliance checker found
 an active breach of a regulatory or prospectus rule (hard violations); internal breaches are counted separately.
+
+Benchmark-relative runs (a universe with a mandate, :mod:`portfolio.mandate`): the policy is the mandate's
+benchmark-relative program with skill-scaled alpha (:mod:`portfolio.skill`); the ablation is the same program without
+the forecasts (the closest compliant benchmark replica; when no rebalance used a positive IC the two have identical
+inputs and the policy's run is reused); the active figures, the forecasts' contribution, the tracking cost of
+compliance and the targets are :mod:`portfolio.active`'s; ``active_breaches`` adds the names-policy (prospectus)
+breaches of the book after each rebalance; every rebalance is appended to the decision journal.
 """
 from __future__ import annotations
 
@@ -157,8 +164,8 @@ def _market_inputs(wh):
 def backtest(start: str | None = None, end: str | None = None, universe: str = "sector_etfs", *,
              home: str | Path = ".", nav_usd: float = 1e8, rebalance_every: int = 5,
              config: PolicyConfig | None = None, forecasts: pd.DataFrame | None = None, alternatives: bool = True,
-             ablation: bool = True, report_dir: str | Path | None = None, warehouse=None, universe_obj: Universe | None = None,
-             mandate: Any = "auto", journal: bool = True) -> dict[str, Any]:
+             ablation: bool = True, report_dir: str | Path | None = None, warehouse=None,
+             universe_obj: Universe | None = None, mandate: Any = "auto", journal: bool = True) -> dict[str, Any]:
     """Backtest ``universe`` from ``start`` (default: the first forecast date, else three years before ``end``) to
     ``end`` (default: the last price). Writes the report (plots + markdown) to ``report_dir`` (default
     ``<home>/portfolio/<universe>/backtest_<start>_<end>/``). Returns the JSON keys ``cagr``, ``volatility``,
