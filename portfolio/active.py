@@ -114,7 +114,10 @@ def relative_report(out: dict, sim: dict, records: list, replica_daily: pd.DataF
     res["targets"] = {"tracking_error_within_1pp": bool(abs(te - mandate.tracking_error_budget) <= 0.01),
                       "information_ratio_nonnegative": bool(ir >= 0),
                       "zero_active_breaches": res["active_breaches"] == 0}
-    if res["signal_skill"]["with_positive_ic"] == 0:
+    if res["signal_skill"]["with_forecast"] == 0:
+        res["skill_note"] = ("No forecast was available at any rebalance, so no measured skill: the fund held its "
+                             "closest compliant benchmark replica and added no tilt.")
+    elif res["signal_skill"]["with_positive_ic"] == 0:
         res["skill_note"] = ("The forecasts showed no measured skill at any rebalance (IC used 0: "
                              + (f"last measured mean IC {last['ic_mean']:.3f}, t {last['ic_t']:.2f}, "
                                 f"{last['n_outcomes']} outcomes" if last and last["n_outcomes"] else

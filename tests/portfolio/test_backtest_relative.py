@@ -28,7 +28,7 @@ def test_carries_the_benchmark_relative_keys(run):
     assert r["names_policy"]["min_qualifying_share"] >= 0.8 and r["active_breaches"] == 0
     # no forecast: no tilt, the policy is its own compliant replica, and the report says so
     assert r["forecast_contribution"]["active_return"] == 0.0
-    assert "no measured skill" in r["skill_note"]
+    assert "no measured skill" in r["skill_note"] and "no tilt" in r["skill_note"]
     tc = r["tracking_cost_of_compliance"]
     assert tc["replica_tracking_error"] == pytest.approx(r["tracking_error"])
     assert 0 < tc["replica_tracking_error_ex_ante_mean"] < 0.1
