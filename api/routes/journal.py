@@ -6,6 +6,7 @@ the decisions over 1, 5 and 21 trading days, with mean, t-stat and hit rate per 
 from __future__ import annotations
 
 import math
+from datetime import date as Date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path as PathParam, Query, Request
@@ -37,7 +38,8 @@ def _finite(v):
     return v
 
 
-@router.get("/v1/mandates", response_model=dict, summary="The fund mandates (versioned configuration)")
+@router.get("/v1/mandates", response_model=dict, summary="The fund mandates (versioned configuration)",
+            responses={503: {"model": Problem, "description": "a mandate file is malformed"}})
 def mandates(_: ReadAccess):
     try:
         return {"items": [m.summary() for m in list_mandates()]}
@@ -51,6 +53,12 @@ def journal_list(state: State, _: ReadAccess, request: Request, paging: Paging,
                  kind: Annotated[Literal["daily", "backtest"] | None, Query()] = None,
                  run_id: Annotated[str | None, Query(max_length=300)] = None,
                  start: DateQ = None, end: DateQ = None):
+    for name, v in (("start", start), ("end", end)):
+        if v is not None:
+            try:
+                Date.fromisoformat(v)
+            except ValueError as exc:
+                raise ApiError(422, f"{name} {v!r} is not a calendar date (YYYY-MM-DD)", "validation") from exc
     home = state.settings.core.home
     if not jr.journal_path(home).exists():
         return paging.slice(request, [])
@@ -72,8 +80,8 @@ def journal_outcomes(state: State, _: ReadAccess, universe: Annotated[str | None
 
 
 @router.get("/v1/journal/{decision_id}", response_model=dict, summary="One decision whole, with its outcomes")
-def journal_show(state: State, _: ReadAccess, decision_id: Annotated[int, PathParam(ge=1)]):
+def journal_show(state: State, _: ReadAccess, decision_id: Annotated[int, PathParam(ge=1, le=2**62)]):
     try:
         return _finite(jr.get_decision(state.settings.core.home, decision_id))
     except jr.JournalError as exc:
-        raise ApiError(404, str(exc), "no-decision") from exc
+        raise ApiError(404, f"no decision with id {decision_id} in the journal", "no-decision") from exc
