@@ -32,7 +32,7 @@ from .jobs import JobRunner
 from .metrics import Metrics
 from .compute import ComputeGate
 from .middleware import Guard
-from .routes import compliance, forecasts, graph, health, industries, portfolio, tasks, text, whatif
+from .routes import compliance, forecasts, graph, health, industries, journal, portfolio, tasks, text, whatif
 from .service import GraphService
 from .settings import ApiSettings, api_settings
 from .tasksearch import TaskIndex
@@ -124,7 +124,7 @@ def create_app(settings: ApiSettings | Settings | None = None, store: GraphStore
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.econ = state
     errors.install(app)
-    for r in (health, industries, graph, tasks, whatif, forecasts, portfolio, compliance, text):
+    for r in (health, industries, graph, tasks, whatif, forecasts, portfolio, compliance, journal, text):
         app.include_router(r.router)
     app.mount("/dashboard", StaticFiles(directory=DASHBOARD, html=True), name="dashboard")
     _offline_docs(app)

@@ -32,6 +32,7 @@ app.add_typer(score_app, name="score")
 forecast_app = typer.Typer(no_args_is_help=True, help="Next-quarter forecasts (GNN + baselines, walk-forward).")
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(__import__("pipeline.cli_text", fromlist=["text_app"]).text_app, name="text")
+app.add_typer(__import__("pipeline.cli_journal", fromlist=["journal_app"]).journal_app, name="journal")
 
 console = Console(stderr=True)
 out = Console()
@@ -417,27 +418,32 @@ def backtest(
                                         help="evaluable (default: every rule enforced where its data exist) | "
                                              "enforce | report | off"),
     no_alternatives: bool = typer.Option(False, "--no-alternatives", help="skip the riskfolio allocators"),
-    no_ablation: bool = typer.Option(False, "--no-ablation", help="skip the same policy on the CAPM prior alone"),
+    no_ablation: bool = typer.Option(False, "--no-ablation", help="skip the same program without the forecasts "
+                                                                   "(the compliant benchmark replica)"),
+    no_mandate: bool = typer.Option(False, "--no-mandate", help="absolute program (no benchmark) even where the "
+                                                                "universe has a mandate"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Daily simulation with the same policy and costs as the daily run, from the first point-in-time forecast
     (`econgraph forecast predict --from Q`) to the latest price; report with plots."""
-    from .daily import DailyError, backtest as run_backtest, backtest_table
+    from .daily import DailyError, backtest as run_backtest, backtest_table, json_safe, relative_lines
 
     settings = get_settings()
     with console.status(f"backtesting {universe}"):
         try:
             res = run_backtest(settings, start, end, universe, every, compliance_mode,
-                               alternatives=not no_alternatives, ablation=not no_ablation)
+                               alternatives=not no_alternatives, ablation=not no_ablation, mandate=not no_mandate)
         except (DailyError, IngestError, ValueError) as exc:
             _fail(exc)
     if fmt == "json":
-        out.print_json(json.dumps(res, default=str))
+        out.print_json(json.dumps(json_safe(res), default=str))
         return
     out.print(backtest_table(res))
     out.print(f"regulatory/prospectus active breaches: {res['active_breaches']}; internal: {res['internal_breaches']}; "
               f"not evaluable (rule: rebalance days): {res.get('not_evaluable_rules') or 'none'}")
     out.print(f"decisions: {res['decisions']['status_counts']}; signal: {res['decisions']['signal_sources']}")
+    for line in relative_lines(res):
+        out.print(line)
     out.print(f"report: {res.get('report')}")
 
 

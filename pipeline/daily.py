@@ -105,9 +105,11 @@ BACKTEST_LABELS = {"cagr": "CAGR", "volatility": "vol", "sharpe": "Sharpe", "max
 
 def backtest(settings: Settings, start: str | None = None, end: str | None = None, universe: str = "sector_etfs",
              every: int = 5, compliance_mode: str = "evaluable", alternatives: bool = True,
-             ablation: bool = True) -> dict[str, Any]:
+             ablation: bool = True, mandate: bool = True) -> dict[str, Any]:
     """The backtest the CLI and ``econgraph run`` call: every point-in-time forecast under ``<home>/forecasts``
-    (the first one sets the default start), the daily run's policy and cost model, report under the home."""
+    (the first one sets the default start), the daily run's policy and cost model, report under the home.
+    ``mandate``: benchmark-relative under the universe's mandate where it has one (decisions journaled under
+    ``<home>/journal/``); False: the absolute program."""
     from portfolio.backtest import backtest as run_backtest
     from portfolio.optimizer import PolicyConfig
 
@@ -119,7 +121,8 @@ def backtest(settings: Settings, start: str | None = None, end: str | None = Non
     uni = load_universe(universe, wh)
     res = run_backtest(start, end, universe, home=settings.home, rebalance_every=every,
                        config=PolicyConfig(compliance=compliance_mode), forecasts=load_forecasts(settings, wh),
-                       alternatives=alternatives, ablation=ablation, warehouse=wh, universe_obj=uni)
+                       alternatives=alternatives, ablation=ablation, warehouse=wh, universe_obj=uni,
+                       mandate="auto" if mandate else None)
     surv = backtest_survivorship(uni, res["start"], res["end"])
     if surv is not None:
         res["survivorship"] = surv
@@ -150,12 +153,57 @@ def backtest_survivorship(uni, start: str, end: str) -> dict[str, Any] | None:
                     "by an amount this share bounds, not measures"}
 
 
+def relative_lines(res: dict[str, Any]) -> list[str]:
+    """The benchmark-relative figures of a mandate backtest as plain lines (CLI, ``econgraph run``)."""
+    if "mandate" not in res:
+        return []
+
+    def pct(v):
+        return "n/a" if v is None or v != v else f"{100 * v:.2f}%"
+
+    def num(v):
+        return "n/a" if v is None or v != v else f"{v:.2f}"
+
+    m, fc, tc, tg = (res["mandate"], res.get("forecast_contribution"), res.get("tracking_cost_of_compliance"),
+                     res["targets"])
+    lines = [f"fund: {m['name']} (mandate {m['mandate']}), benchmark {res['benchmark']}: active return "
+             f"{pct(res['active_return'])}/yr, tracking error {pct(res['tracking_error'])} (budget "
+             f"{pct(res['tracking_error_budget'])}, ex-ante mean {pct(res.get('tracking_error_ex_ante_mean'))}), "
+             f"IR {num(res['information_ratio'])} (t {num(res['information_ratio_t'])}), active share "
+             f"{pct(res.get('active_share'))}"]
+    if fc:
+        lines.append(f"forecasts' contribution (vs the compliant replica): {pct(fc['active_return'])}/yr "
+                     f"(t {num(fc['t_stat'])})")
+    if tc:
+        lines.append(f"tracking cost of compliance: replica TE {pct(tc['replica_tracking_error'])} (benchmark "
+                     f"replication error {pct(tc['replication_error'])}, replica vs unconstrained weights "
+                     f"{pct(tc['replica_vs_unconstrained_weights'])})")
+    lines.append("targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in tg.items()))
+    lines.append(res.get("skill_note", ""))
+    if res.get("journal"):
+        j = res["journal"]
+        lines.append(f"journal: {j['n_records']} decisions appended to {j['path']} (`econgraph journal list`)")
+    return lines
+
+
+def json_safe(v: Any) -> Any:
+    """Non-finite floats to None (JSON has no NaN), recursively."""
+    if isinstance(v, float):
+        return v if np.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [json_safe(x) for x in v]
+    return v
+
+
 def backtest_table(res: dict[str, Any]):
     """A rich table: the policy, the forecast ablation and the alternative allocators side by side."""
     from rich.table import Table
 
     t = Table(title=f"backtest {res.get('universe')} {res.get('start')}..{res.get('end')} (rebalance every "
-                    f"{res.get('rebalance_every_days')} days, compliance {res.get('compliance_mode')})")
+                    f"{res.get('rebalance_every_days')} days, compliance {res.get('compliance_mode')})",
+              caption="\n".join(relative_lines(res)) or None, caption_justify="left")
     t.add_column("allocator", no_wrap=True)
     for col in BACKTEST_COLUMNS:
         t.add_column(BACKTEST_LABELS[col], justify="right")

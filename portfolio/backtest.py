@@ -16,10 +16,18 @@ traded value / V over the period per year; annual cost = sum of costs / V per ye
 ``std(r - r_b) sqrt(252)`` against SPY and against the equal-weighted universe (eligible securities, rebalanced
 daily, no costs). ``active_breaches``: number of (rebalance day, rule) pairs where the exact compliance checker found
 an active breach of a regulatory or prospectus rule (hard violations); internal breaches are counted separately.
+
+Benchmark-relative runs (a universe with a mandate, :mod:`portfolio.mandate`): the policy is the mandate's
+benchmark-relative program with skill-scaled alpha (:mod:`portfolio.skill`); the ablation is the same program without
+the forecasts (the closest compliant benchmark replica; when no rebalance used a positive IC the two have identical
+inputs and the policy's run is reused); the active figures, the forecasts' contribution, the tracking cost of
+compliance and the targets are :mod:`portfolio.active`'s; ``active_breaches`` adds the names-policy (prospectus)
+breaches of the book after each rebalance; every rebalance is appended to the decision journal.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +35,13 @@ import numpy as np
 import pandas as pd
 
 from . import fund_rules
+from .active import REPLICA, active_metrics, relative_report, write_journal
 from .alternatives import ALLOCATORS, AlternativePolicy
 from .costs import TransactionCost
+from .mandate import benchmark_returns, benchmark_weights_fn, mandate_for
 from .optimizer import Policy, PolicyConfig
 from .signals import ExpectedReturns
+from .skill import SkillConfig, SkillScaledAlpha
 from .universe import Universe, load_universe
 
 TRADING_DAYS = 252
@@ -41,8 +52,9 @@ DEFAULT_YEARS = 3
 
 def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp, *, nav_usd: float = 1e8,
              rebalance_every: int = 5, participation: float = 0.10, rf: pd.Series | None = None,
-             rules=None) -> dict[str, Any]:
-    """Run ``policy`` over the trading days in [start, end]; returns the daily record and per-rebalance data."""
+             rules=None, journal: list | None = None) -> dict[str, Any]:
+    """Run ``policy`` over the trading days in [start, end]; returns the daily record and per-rebalance data.
+    ``journal``: a list that receives ``(decision, compliance summary or None)`` per rebalance."""
     px_all = universe.prices.ffill()
     days = universe.prices.index[(universe.prices.index >= start) & (universe.prices.index <= end)]
     if len(days) < 2:
@@ -67,6 +79,7 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
             v_prev = float((shares * p_prev.fillna(0)).sum()) + cash
             w0 = shares * p_prev.fillna(0) / v_prev
             dec = policy.decide(d, w0, v_prev)
+            summary = None
             statuses.append({"date": d, "status": dec.status, "relaxed": ",".join(dec.relaxed),
                              "solve_ms": dec.solve_ms, "signal": dec.signal.get("source")})
             if not dec.status.endswith("kept_previous"):
@@ -103,8 +116,11 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
                             hard += 1
                         else:
                             soft += 1
-                checks.append({"date": d, **{k: v for k, v in fund_rules.summarize(res).items()
-                                             if k in ("violations", "status_counts")}})
+                summary = {k: v for k, v in fund_rules.summarize(res).items()
+                           if k in ("violations", "status_counts", "breaches")}
+                checks.append({"date": d, **summary})
+            if journal is not None:
+                journal.append((dec, summary))
         value = float((shares * p.fillna(0)).sum()) + cash
         rows.append({"date": d, "value_usd": value, "cash_usd": cash, "traded_usd": traded, "cost_usd": cost,
                      "rf": r_f, "return": value / prev_value - 1 if i else 0.0})
@@ -135,15 +151,33 @@ def metrics(daily: pd.DataFrame, bench: dict[str, pd.Series]) -> dict[str, float
     return out
 
 
+def _market_inputs(wh):
+    ff = wh.read("market_ff_factors") if wh.has("market") else None
+    rf = ff[ff["dataset"] == "ff_daily"].set_index("date")["rf"] if ff is not None else None
+    etf = wh.read("market_etf_prices", columns=["date", "ticker", "adj_close_usd"]) if wh.has("market") else None
+    spy_r = None
+    if etf is not None:
+        spy_r = etf[etf["ticker"] == "SPY"].set_index("date")["adj_close_usd"].pct_change(fill_method=None)
+    return ff, rf, spy_r
+
+
 def backtest(start: str | None = None, end: str | None = None, universe: str = "sector_etfs", *,
              home: str | Path = ".", nav_usd: float = 1e8, rebalance_every: int = 5,
              config: PolicyConfig | None = None, forecasts: pd.DataFrame | None = None, alternatives: bool = True,
-             ablation: bool = True, report_dir: str | Path | None = None, warehouse=None, universe_obj: Universe | None = None
-             ) -> dict[str, Any]:
+             ablation: bool = True, report_dir: str | Path | None = None, warehouse=None,
+             universe_obj: Universe | None = None, mandate: Any = "auto", journal: bool = True) -> dict[str, Any]:
     """Backtest ``universe`` from ``start`` (default: the first forecast date, else three years before ``end``) to
     ``end`` (default: the last price). Writes the report (plots + markdown) to ``report_dir`` (default
     ``<home>/portfolio/<universe>/backtest_<start>_<end>/``). Returns the JSON keys ``cagr``, ``volatility``,
     ``sharpe``, ``max_drawdown``, ``turnover_annual``, ``cost_annual``, ``active_breaches`` and more.
+
+    ``mandate``: ``"auto"`` (default) runs the benchmark-relative program of the universe's latest mandate
+    (:func:`portfolio.mandate.mandate_for`) where one exists, a :class:`portfolio.mandate.Mandate` that one, None the
+    absolute program. Benchmark-relative runs add ``mandate``, ``benchmark``, ``tracking_error``,
+    ``tracking_error_budget``, ``information_ratio``, ``information_ratio_t``, ``active_return``, ``active_share``,
+    ``forecast_contribution`` (the same program without the forecasts: the compliant benchmark replica),
+    ``tracking_cost_of_compliance``, ``signal_skill`` and ``targets``; every rebalance is appended to the decision
+    journal (``journal=True``, :mod:`portfolio.journal`) with its realised 1/5/21-day outcomes.
 
     Default compliance mode is ``evaluable``: every rule is compiled into the program where its data exist, and the
     exact checker runs on every rebalance (breaches counted, not-evaluable rules reported). ``enforce`` would hold
@@ -156,7 +190,12 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
     home = Path(home)
     wh = warehouse or Warehouse(home)
     uni = universe_obj or load_universe(universe, wh)
+    if isinstance(mandate, str) and mandate == "auto":
+        mandate = mandate_for(uni.name)
     cfg = config or PolicyConfig(compliance="evaluable")
+    if mandate is not None:
+        cfg = replace(cfg, cash_buffer=mandate.cash_buffer, turnover_cap=mandate.turnover_budget,
+                      trade_aversion=float(mandate.cost_model["trade_aversion"]))
     last = uni.prices.index.max()
     end_ts = pd.Timestamp(end) if end else last
     if start:
@@ -165,18 +204,26 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
         start_ts = pd.to_datetime(forecasts["date"]).min() + pd.Timedelta(days=1)
     else:
         start_ts = end_ts - pd.DateOffset(years=DEFAULT_YEARS)
-    ff = wh.read("market_ff_factors") if wh.has("market") else None
-    rf = None
-    if ff is not None:
-        rf = ff[ff["dataset"] == "ff_daily"].set_index("date")["rf"]
-    etf = wh.read("market_etf_prices", columns=["date", "ticker", "adj_close_usd"]) if wh.has("market") else None
-    spy_r = None
-    if etf is not None:
-        spy_r = etf[etf["ticker"] == "SPY"].set_index("date")["adj_close_usd"].pct_change(fill_method=None)
-    pol = Policy(uni, cfg, signals=ExpectedReturns(forecasts), ff_factors=ff, market_returns=spy_r)
+    ff, rf, spy_r = _market_inputs(wh)
+    bench_fn = rb = None
+    if mandate is not None:
+        rb = benchmark_returns(wh, mandate.benchmark_ticker)
+        bench_fn = benchmark_weights_fn(mandate, uni, rb)
+        skill_cfg = SkillConfig(ic_prior_obs=int(mandate.signals["ic_prior_obs"]),
+                                ic_min_obs=int(mandate.signals["ic_min_obs"]),
+                                ic_min_t=float(mandate.signals["ic_min_t"]))
+
+        def make_policy(fc):
+            return Policy(uni, cfg, signals=SkillScaledAlpha(fc, uni, skill_cfg), ff_factors=ff,
+                          market_returns=spy_r, mandate=mandate, benchmark=bench_fn)
+    else:
+        def make_policy(fc):
+            return Policy(uni, cfg, signals=ExpectedReturns(fc), ff_factors=ff, market_returns=spy_r)
+    pol = make_policy(forecasts)
     t_policy = time.perf_counter()
+    records: list = []
     sim = simulate(pol, uni, start_ts, end_ts, nav_usd=nav_usd, rebalance_every=rebalance_every,
-                   participation=cfg.participation, rf=rf, rules=pol.rules)
+                   participation=cfg.participation, rf=rf, rules=pol.rules, journal=records)
     policy_s = round(time.perf_counter() - t_policy, 1)
     elig = pd.DataFrame({d: uni.eligible(d) for d in sim["daily"].index[:: max(rebalance_every, 1)]}).T
     elig = elig.reindex(sim["daily"].index).ffill()
@@ -199,19 +246,39 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
     alts: dict[str, Any] = {}
     alt_daily = {}
     others = []
-    if ablation and pol.signals.forecasts is not None:
-        # the same program, costs and limits with the CAPM prior alone: what the forecasts add
-        others.append((PRIOR_ONLY, Policy(uni, cfg, signals=ExpectedReturns(None), ff_factors=ff,
-                                          market_returns=spy_r), rebalance_every))
+    replica_name = REPLICA if mandate is not None else PRIOR_ONLY
+    if ablation and (mandate is not None or pol.signals.forecasts is not None):
+        # the same program, costs and limits without the forecasts: what the forecasts add (benchmark-relative:
+        # the closest compliant replica of the benchmark; absolute: the CAPM prior alone)
+        others.append((replica_name, make_policy(None), rebalance_every))
     if alternatives:
         others += [(m, AlternativePolicy(uni, m, cash_buffer=cfg.cash_buffer), 21) for m in ALLOCATORS]
+    replica_records: list = []
+    no_tilt = mandate is not None and not any(s.get("ic_used", 0) > 0 for d, _ in records
+                                              for s in d.signal.get("sources", []))
     for name, policy, every in others:
         t0 = time.perf_counter()
+        if name == REPLICA and no_tilt:
+            # no rebalance used a positive IC: every alpha was exactly 0, so the program without the forecasts has
+            # the same inputs and the same decisions; the run is reused rather than repeated
+            alts[name] = {**metrics(sim["daily"], bench), **active_metrics(sim["daily"]["return"].iloc[1:], rb),
+                          "runtime_s": 0.0, "note": "identical to the policy: no rebalance used a positive IC"}
+            alt_daily[name] = sim["daily"]
+            replica_records = records
+            continue
         s = simulate(policy, uni, start_ts, end_ts, nav_usd=nav_usd, rebalance_every=every,
-                     participation=cfg.participation, rf=rf)
+                     participation=cfg.participation, rf=rf,
+                     journal=replica_records if name == REPLICA else None)
         alts[name] = {**metrics(s["daily"], bench), "runtime_s": round(time.perf_counter() - t0, 1)}
+        if rb is not None:
+            alts[name].update(active_metrics(s["daily"]["return"].iloc[1:], rb))
         alt_daily[name] = s["daily"]
     out["alternatives"] = alts
+    if mandate is not None:
+        out.update(relative_report(out, sim, records, alt_daily.get(REPLICA), replica_records, mandate, bench_fn, rb,
+                                   uni, alternatives))
+        if journal:
+            out["journal"] = write_journal(home, out, records, pol, uni, mandate, forecasts, rb)
     out["notes"] = list(uni.notes)
     out["policy_runtime_s"] = policy_s
     out["runtime_s"] = round(time.perf_counter() - t_start, 1)

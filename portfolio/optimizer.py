@@ -29,6 +29,25 @@ Large compliance row blocks: cvxpy's one-time DPP compilation grows with the ent
 canonicalizing the same program with the day's values takes a fraction of a second, so such a program is solved with
 ``ignore_dpp`` (same program, same Parameters; measured in bench/bench_optimizer.py ``--sp500``).
 
+Benchmark-relative mode (a :class:`portfolio.mandate.Mandate` and a benchmark-weights function ``b(t)``): the same
+variables, terms and limits, with the objective and the mandate's rows stated on the active weights ``a = w - b``
+(``b`` from :mod:`portfolio.mandate`, ``mu`` the skill-scaled alpha of :mod:`portfolio.skill`, zero without skill):
+
+    maximize   alpha'w - lambda (||B'w - B'b||^2 + ||sqrt(d) * w - sqrt(d) * b||^2) - (gamma_trade TC(u)) / H - h'w
+    subject to (every constraint above)
+               ||B'a||^2 + ||sqrt(d) * a||^2 <= TE^2 / 252                ex-ante tracking-error budget (internal)
+               w <= b + m_s                                               maximum overweight per security (internal)
+               -m_k <= E'(w - b) <= m_k                                   maximum active weight per BEA industry
+                                                                          (internal)
+               q'w >= names_min                                           the 80% names policy (prospectus: hard)
+
+``lambda`` the mandate's active risk aversion, ``H`` its rebalance interval in trading days (a trade's cost is paid
+once and amortised over the days the book is held), ``E`` the exposures, ``q`` the qualifying basket. ``B'b`` and
+``sqrt(d) * b`` are Parameters of their own (a Parameter times a Parameter is not DPP). Without alpha the program
+returns the closest compliant replica of the benchmark (minimum active variance net of costs under every limit).
+Its ex-ante tracking error is the tracking cost of compliance (and of the other limits); every decision records it,
+the binding constraints (nonzero dual values) and the largest active positions with what drove each.
+
 Solvers: Clarabel, then ECOS, then SCS. An infeasible day relaxes the internal limits one by one in the declared
 order :data:`RELAX_ORDER` (never a regulatory or prospectus one; ``min_invested`` is lowered in steps of
 :data:`MIN_INVESTED_STEP`, the others are lifted) and records what was relaxed; if it is still
@@ -53,10 +72,14 @@ from .universe import Universe
 SOLVERS = ("CLARABEL", "ECOS", "SCS")
 #: Internal limits relaxed on an infeasible day, first to last. Regulatory/prospectus limits are never relaxed.
 RELAX_ORDER = ("turnover", "participation", "compliance_internal", "position_cap", "min_invested")
+#: the same in benchmark-relative mode: the mandate's internal limits come before the investment level
+RELAX_ORDER_BENCHMARK = ("turnover", "participation", "compliance_internal", "position_cap", "industry_active",
+                         "overweight", "tracking_error", "min_invested")
 BIG = 1e3
 #: above this many entries in the compliance row Parameters (n x (hard + internal rows)), solve with ignore_dpp
 DPP_MAX_ROW_ENTRIES = 20_000
 MIN_INVESTED_STEP = 0.05
+TRADING_DAYS = 252
 COMPLIANCE_MODES = ("enforce", "evaluable", "report", "off")
 #: modes whose program carries the compiled fund rules
 COMPILED_MODES = ("enforce", "evaluable")
@@ -89,6 +112,9 @@ class Decision:
     signal: dict
     notes: list[str]
     objective: float | None = None
+    #: benchmark-relative mode: benchmark weights, ex-ante tracking error, binding constraints, largest active
+    #: positions with their drivers (:meth:`Policy.active_report`)
+    active: dict | None = None
 
 
 class Policy:
@@ -96,9 +122,26 @@ class Policy:
 
     def __init__(self, universe: Universe, config: PolicyConfig | None = None,
                  signals: ExpectedReturns | None = None, risk_model: StatisticalRiskModel | None = None,
-                 ff_factors: pd.DataFrame | None = None, market_returns: pd.Series | None = None) -> None:
+                 ff_factors: pd.DataFrame | None = None, market_returns: pd.Series | None = None,
+                 mandate=None, benchmark: Callable[[pd.Timestamp], Any] | None = None) -> None:
         self.universe = universe
         self.config = config or PolicyConfig()
+        if (mandate is None) != (benchmark is None):
+            raise ValueError("benchmark-relative mode needs both a mandate and a benchmark-weights function")
+        self.mandate, self.benchmark = mandate, benchmark
+        self.relative = mandate is not None
+        if self.relative:
+            # E_t = diag(late_t) E_base + diag(1 - late_t) E_final (a row is its crosswalk until its holdings scrape is
+            # known): constant matrices times Parameter-scaled weights keep the industry rows DPP with n parameters
+            # per row block instead of m x n
+            final = universe.exposures
+            base = universe.base_exposures if universe.base_exposures is not None else final
+            cols = [c for c in final.columns if final[c].abs().sum() > 0]
+            cols += [c for c in base.columns if c not in cols and base[c].abs().sum() > 0]
+            self.industries = cols
+            self.E_final = final.reindex(index=universe.index, columns=cols).fillna(0.0).to_numpy(float)
+            self.E_base = base.reindex(index=universe.index, columns=cols).fillna(0.0).to_numpy(float)
+            self.qualifying = mandate.qualifying(universe.securities).astype(float)
         if self.config.compliance not in COMPLIANCE_MODES:
             raise ValueError(f"compliance must be one of {', '.join(COMPLIANCE_MODES)}, got "
                              f"{self.config.compliance!r}")
@@ -146,14 +189,37 @@ class Policy:
         # risk and trade aversions are constants of the compiled program (a Parameter times a Parameter-dependent
         # term would not be DPP); a different aversion is a different Policy.
         cfg = self.config
-        objective = cp.Maximize(p["mu"] @ w - cfg.risk_aversion * risk
-                                - cfg.trade_aversion * self.tcost.compile(w, z, abs_z=u) - self.hcost.compile(w, z))
+        if self.relative:
+            m, mand = len(self.industries), self.mandate
+            p.update({"b_fac": P(k, name="benchmark_factor_exposure"), "b_idio": P(n, name="benchmark_idio"),
+                      "te2": P(nonneg=True, name="te_budget_daily_var"),
+                      "late": P(n, nonneg=True, name="exposure_is_base"),
+                      "known": P(n, nonneg=True, name="exposure_is_final"),
+                      "b_ind": P(m, name="benchmark_industry"), "ind_cap": P(nonneg=True, name="industry_cap"),
+                      "q": P(n, nonneg=True, name="qualifying"), "names_min": P(nonneg=True, name="names_min")})
+            active_risk = cp.sum_squares(p["Bt"] @ w - p["b_fac"]) \
+                + cp.sum_squares(cp.multiply(p["d_sqrt"], w) - p["b_idio"])
+            self.active_risk = active_risk
+            objective = cp.Maximize(p["mu"] @ w - mand.active_risk_aversion * active_risk
+                                    - cfg.trade_aversion / mand.rebalance_every_days
+                                    * self.tcost.compile(w, z, abs_z=u) - self.hcost.compile(w, z))
+        else:
+            objective = cp.Maximize(p["mu"] @ w - cfg.risk_aversion * risk
+                                    - cfg.trade_aversion * self.tcost.compile(w, z, abs_z=u)
+                                    - self.hcost.compile(w, z))
         self.constraints = {
             "long_only": w >= 0, "abs_trades_hi": u >= z, "abs_trades_lo": u >= -z,
             "cash_buffer": cp.sum(w) <= p["max_invested"], "min_invested": cp.sum(w) >= p["min_invested"],
             "upper_bounds": w <= p["ub"],
             "turnover": 0.5 * cp.sum(u) <= p["turnover"], "participation": u <= p["participation"],
         }
+        if self.relative:
+            ew = self.E_base.T @ cp.multiply(p["late"], w) + self.E_final.T @ cp.multiply(p["known"], w)
+            self.constraints.update({
+                "tracking_error": self.active_risk <= p["te2"],
+                "industry_active_hi": ew - p["b_ind"] <= p["ind_cap"],
+                "industry_active_lo": p["b_ind"] - ew <= p["ind_cap"],
+                "names_policy": p["q"] @ w >= p["names_min"]})
         if cap_hard:
             self.constraints["compliance_hard"] = p["a_hard"] @ w <= p["b_hard"]
         if cap_int:
@@ -214,6 +280,9 @@ class Policy:
                 self._build(max(self.cap_hard, 2 * len(rows.b_hard)), max(self.cap_int, 2 * len(rows.b_internal)))
                 return self.prepare(t, w0, nav_usd) | {"notes": notes}
         self.bounds = {"hard": ub_hard, "position_cap": np.full(self.n, cfg.position_cap), "internal": ub_int}
+        bench_info = None
+        if self.relative:
+            bench_info = self._prepare_benchmark(t, est)
         self._set_bounds()
         p["turnover"].value = turnover
         self._fill_rows("a_hard", "b_hard", rows.a_hard if rows else None, rows.b_hard if rows else None)
@@ -223,7 +292,32 @@ class Policy:
             notes.append(f"{n_gaps} eligible securities without volume data: no participation cap, linear "
                          f"cost penalty instead of market impact")
         return {"signal": sig.info, "risk_asof": str(est.asof.date()) if pd.notna(est.asof) else None,
-                "eligible": eligible, "notes": notes, "prices": last, "liquidity": liq, "sigma": est.vol}
+                "eligible": eligible, "notes": notes, "prices": last, "liquidity": liq, "sigma": est.vol,
+                "benchmark": bench_info, "alpha": p["mu"].value.copy()}
+
+    def _prepare_benchmark(self, t: pd.Timestamp, est) -> dict:
+        """Benchmark-relative Parameters for ``t``: benchmark weights and their exposures, the mandate's limits."""
+        p, mand, u = self.p, self.mandate, self.universe
+        comp = self.benchmark(t)
+        wb = comp.weights.reindex(u.index).fillna(0.0).to_numpy(float)
+        self.wb = wb
+        p["b_fac"].value = p["Bt"].value @ wb
+        p["b_idio"].value = p["d_sqrt"].value * wb
+        p["te2"].value = mand.tracking_error_budget ** 2 / TRADING_DAYS
+        E = u.exposures_at(t).reindex(index=u.index, columns=self.industries).fillna(0.0).to_numpy(float)
+        late = np.zeros(self.n)
+        if u.exposure_known_from is not None:
+            late = (u.exposure_known_from.reindex(u.index) > t).fillna(False).to_numpy(float)
+        if not np.allclose(late[:, None] * self.E_base + (1 - late[:, None]) * self.E_final, E, atol=1e-9):
+            raise ValueError(f"{t.date()}: the universe's exposures are not its base rows before their known-from "
+                             f"dates and its final rows after: the industry limits cannot be stated")
+        p["late"].value, p["known"].value = late, 1 - late
+        p["b_ind"].value = E.T @ wb
+        p["ind_cap"].value = mand.max_active_weight_industry
+        p["q"].value = self.qualifying
+        p["names_min"].value = float(mand.names_policy["min_weight"])
+        self.bounds["overweight"] = wb + mand.max_overweight_security
+        return {"ticker": mand.benchmark_ticker, **comp.info}
 
     def _fill_rows(self, a_name: str, b_name: str, a: np.ndarray | None, b: np.ndarray | None) -> None:
         if a_name not in self.p:
@@ -236,7 +330,8 @@ class Policy:
 
     def _set_bounds(self) -> None:
         b = self.bounds
-        self.p["ub"].value = np.minimum(np.minimum(b["hard"], b["position_cap"]), b["internal"])
+        ub = np.minimum(np.minimum(b["hard"], b["position_cap"]), b["internal"])
+        self.p["ub"].value = np.minimum(ub, b["overweight"]) if "overweight" in b else ub
 
     def _relax(self, name: str) -> None:
         p = self.p
@@ -252,6 +347,13 @@ class Policy:
         elif name == "position_cap":
             self.bounds["position_cap"] = np.full(self.n, BIG)
             self._set_bounds()
+        elif name == "overweight":
+            self.bounds["overweight"] = np.full(self.n, BIG)
+            self._set_bounds()
+        elif name == "industry_active":
+            p["ind_cap"].value = BIG
+        elif name == "tracking_error":
+            p["te2"].value = BIG
         else:
             raise KeyError(name)
 
@@ -278,7 +380,7 @@ class Policy:
         status, solver = self._solve()
         relaxed: list[str] = []
         notes = list(day["notes"])
-        for name in RELAX_ORDER:
+        for name in (RELAX_ORDER_BENCHMARK if self.relative else RELAX_ORDER):
             if status != cp.INFEASIBLE:
                 break
             relaxed.append(name)
@@ -306,5 +408,51 @@ class Policy:
                             notes)
         w = pd.Series(np.clip(self.w.value, 0, None), index=self.universe.identifiers)
         w[w < 1e-7] = 0.0
+        active = self.active_report(w.to_numpy(float), day) if self.relative else None
         return Decision(str(t.date()), w, "relaxed" if relaxed else "optimal", solver, ms, relaxed, day["signal"],
-                        notes, float(self.problem.value))
+                        notes, float(self.problem.value), active)
+
+    def active_report(self, w: np.ndarray, day: dict, top: int = 5) -> dict:
+        """Ex-ante tracking error, binding constraints and the largest active positions with their drivers."""
+        p, wb = self.p, self.wb
+        a = w - wb
+        te = float(np.sqrt((np.sum((p["Bt"].value @ a) ** 2) + np.sum((p["d_sqrt"].value * a) ** 2))
+                           * TRADING_DAYS))
+        binding = []
+        for name, c in self.constraints.items():  # u >= |z| and w >= 0 are structural, not limits
+            if name in ("long_only", "abs_trades_hi", "abs_trades_lo"):
+                continue
+            lhs, rhs = c.args  # every limit is stated lhs <= rhs
+            gap = np.atleast_1d(rhs.value - lhs.value)
+            scale = np.maximum(np.abs(np.atleast_1d(rhs.value)), 1e-12)
+            tight = (gap <= 1e-4 * scale) & (np.atleast_1d(rhs.value) < BIG / 2)
+            if tight.any():
+                binding.append(name if tight.size == 1 else f"{name} ({int(tight.sum())})")
+        ub = p["ub"].value
+        labels = {"hard": "regulatory/prospectus limit", "position_cap": "internal position cap",
+                  "internal": "internal compliance limit", "overweight": "mandate maximum overweight"}
+        alpha = day.get("alpha")
+        src = ", ".join(s["source"] for s in day["signal"].get("sources", []) if s.get("ic_used", 0) > 0)
+        ind = self.universe.securities.get("bea_industry")
+        rows = []
+        for i in np.argsort(-np.abs(a))[:top]:
+            if abs(a[i]) < 1e-6:
+                break
+            sid = self.universe.identifiers[i]
+            if ub[i] < BIG and w[i] >= ub[i] - 1e-6 and a[i] < 0:
+                term = min((k for k in labels if k in self.bounds), key=lambda k: self.bounds[k][i])
+                driver = f"capped by {labels[term]} ({ub[i]:.4f})"
+            elif alpha is not None and src and alpha[i] * a[i] > 0:
+                driver = f"signal {src} (alpha {alpha[i] * TRADING_DAYS:+.2%}/yr)"
+            elif a[i] > 0:
+                code = ind[sid] if ind is not None else None
+                driver = f"substitute for capped benchmark funds (industry {code})"
+            else:
+                driver = "risk/cost trade-off (underweight)"
+            rows.append({"security": sid, "weight": float(w[i]), "benchmark_weight": float(wb[i]),
+                         "active": float(a[i]), "driver": driver})
+        return {"benchmark": day.get("benchmark"), "tracking_error_ex_ante": te,
+                "tracking_error_budget": self.mandate.tracking_error_budget,
+                "active_share": float(0.5 * (np.abs(a).sum() + max(0.0, 1 - w.sum()))),
+                "cash": float(1 - w.sum()), "binding": binding, "top_active": rows,
+                "benchmark_weights": {self.universe.identifiers[i]: float(wb[i]) for i in np.flatnonzero(wb > 1e-6)}}

@@ -256,4 +256,18 @@ def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings
         for name, data in files.items():
             (tmp / name).write_bytes(data)
     summary["output_dir"] = str(dest)
+    summary["journal_id"] = _journal(home, dec, status, weight, pol, uni, inputs, compliance)
     return summary
+
+
+def _journal(home: Path, dec, status: str, weight: pd.Series, pol, uni, inputs: dict, compliance: dict) -> int:
+    """One decision-journal record for the day's book (:mod:`portfolio.journal`)."""
+    from . import journal
+
+    rec = journal.record_from_decision(
+        dec, run_id="daily", kind="daily", universe=uni, mandate=getattr(pol, "mandate", None),
+        rules_version=pol.rules.config.get("version") if pol.rules is not None else None,
+        input_hash=f"universe:{uni.source_hash[:16]};forecasts:{(inputs['forecasts_sha256'] or 'none')[:16]}",
+        compliance=compliance)
+    rec.update(status=status, weights={k: float(v) for k, v in weight[weight > 0].items()})
+    return journal.append(home, [rec])[0]

@@ -16,7 +16,50 @@ import pandas as pd  # noqa: E402
 from ingest.storage import atomic_directory  # noqa: E402
 
 METRIC_ROWS = ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual",
-               "tracking_error_spy", "tracking_error_equal_weight")
+               "tracking_error_spy", "tracking_error_equal_weight", "active_return", "tracking_error",
+               "information_ratio", "information_ratio_t")
+
+
+def _pct(v) -> str:
+    return "n/a" if v is None or (isinstance(v, float) and v != v) else f"{100 * v:.2f}%"
+
+
+def _relative_lines(r: dict[str, Any]) -> list[str]:
+    """The benchmark-relative section (mandate runs): mandate version, active figures against their targets."""
+    if "mandate" not in r:
+        return []
+    m, fc, tc, tg = r["mandate"], r.get("forecast_contribution"), r.get("tracking_cost_of_compliance"), r["targets"]
+    ok = {True: "met", False: "**not met**"}
+    out = ["## Fund and benchmark", "",
+           f"Mandate **{m['mandate']}** ({m['name']}; file `{Path(m['path']).name}`, sha256 {m['sha256'][:12]}); "
+           f"benchmark **{r['benchmark']}** ({m['benchmark']['weights']['method']} over the universe). "
+           f"Objective: {m['objective']}", "",
+           "| figure | value | target |", "|---|---|---|",
+           f"| active return (arithmetic, per year) | {_pct(r['active_return'])} | |",
+           f"| fund CAGR / benchmark CAGR | {_pct(r['cagr'])} / {_pct(r['benchmark_cagr'])} | |",
+           f"| tracking error realised (ex-ante mean) | {_pct(r['tracking_error'])} "
+           f"({_pct(r.get('tracking_error_ex_ante_mean'))}) | {_pct(r['tracking_error_budget'])} +- 1 pp: "
+           f"{ok[tg['tracking_error_within_1pp']]} |",
+           f"| information ratio (t-stat) | {_fmt(r['information_ratio'])} ({_fmt(r['information_ratio_t'])}) | "
+           f">= 0: {ok[tg['information_ratio_nonnegative']]} |",
+           f"| active share (mean of targets) | {_pct(r.get('active_share'))} | |",
+           f"| turnover / year, costs / year | {_pct(r['turnover_annual'])}, {_pct(r['cost_annual'])} | |",
+           f"| active regulatory/prospectus breaches | {r['active_breaches']} | 0: {ok[tg['zero_active_breaches']]} |"]
+    if fc:
+        out.append(f"| forecasts' contribution (vs the same program without them; t-stat) | "
+                   f"{_pct(fc['active_return'])} ({_fmt(fc['t_stat'])}) | |")
+    if tc:
+        out += [f"| tracking cost of compliance: replica TE realised (ex-ante mean) | "
+                f"{_pct(tc['replica_tracking_error'])} ({_pct(tc['replica_tracking_error_ex_ante_mean'])}) | |",
+                f"| of which benchmark replication error / replica vs unconstrained weights | "
+                f"{_pct(tc['replication_error'])} / {_pct(tc['replica_vs_unconstrained_weights'])} | |"]
+    out += ["", r.get("skill_note", ""), ""]
+    if r.get("alternatives_note"):
+        out += [r["alternatives_note"], ""]
+    if r.get("journal"):
+        out += [f"Decision journal: {r['journal']['n_records']} records appended to `{r['journal']['path']}` "
+                f"(run `{r['journal']['run_id']}`): `econgraph journal list`.", ""]
+    return out
 
 
 def _fmt(v) -> str:
@@ -69,6 +112,7 @@ def write_report(dest: Path, result: dict[str, Any], sim: dict[str, Any], univer
         lines = [f"# Backtest: {result['universe']} {result['start']} to {result['end']}", "",
                  f"Rebalance every {result['rebalance_every_days']} trading days; compliance mode "
                  f"`{result['compliance_mode']}`; runtime {result.get('runtime_s', 'n/a')} s.", "",
+                 *_relative_lines(result),
                  "| " + " | ".join(["metric", "policy", *result["alternatives"]]) + " |",
                  "|---|---|" + "---|" * len(result["alternatives"])]
         for m in METRIC_ROWS:

@@ -92,9 +92,19 @@ def test_backtest_cli_json(home):
                                   "--no-alternatives", "--format", "json"]))
     for key in ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual", "active_breaches"):
         assert key in s
+    for key in ("benchmark", "tracking_error", "tracking_error_budget", "information_ratio", "information_ratio_t",
+                "forecast_contribution"):
+        assert key in s
     assert s["compliance_mode"] == "evaluable" and s["universe"] == "sector_etfs"
-    assert s["active_breaches"] == 0
-    # no forecasts in this home: every decision is the flagged CAPM fallback, and there is nothing to ablate
-    assert s["decisions"]["signal_sources"] == {"prior_fallback": s["decisions"]["n"]}
-    assert s["alternatives"] == {}
+    assert s["active_breaches"] == 0 and s["benchmark"] == "SPY" and s["mandate"]["mandate"] == "sector_etfs@1.0.0"
+    # no forecasts in this home: no decision tilts, so the same program without forecasts (the compliant replica)
+    # is the policy itself, reused rather than re-run; the journal holds every rebalance
+    assert s["decisions"]["signal_sources"] == {"none": s["decisions"]["n"]}
+    assert list(s["alternatives"]) == ["compliant_replica_no_forecasts"]
+    assert s["forecast_contribution"]["active_return"] == 0.0
+    assert s["journal"]["n_records"] == s["decisions"]["n"]
     assert set(s["not_evaluable_rules"]) >= {"ica_12d1Ai_fund_voting"}
+    # the absolute program on request
+    a = _json(runner.invoke(app, ["backtest", "--start", "2026-01-02", "--end", "2026-02-27", "--every", "21",
+                                  "--no-alternatives", "--no-mandate", "--format", "json"]))
+    assert "benchmark" not in a and a["decisions"]["signal_sources"] == {"prior_fallback": a["decisions"]["n"]}
