@@ -43,6 +43,7 @@ SOURCE_MODULES: dict[str, str] = {
     "exposure": "ingest.exposure",
     "market": "ingest.market",
     "crosswalks": "ingest.crosswalks",
+    "macro": "ingest.macro",
 }
 
 
