@@ -1,0 +1,63 @@
+"""Nowcast quarters in the graph store: nowcast gross output (:mod:`gnn.nowcast`) -> graph (:mod:`graph.nowcast`).
+
+For every quarter after the last BEA quarter up to the last quarter with a published indicator month, decided at
+``min(the quarter's BEA release date by the calendar, the last indicator publication in the data)``, the bridge
+nowcaster gives gross-output quantiles per industry from the indicators published by then; the quarter's graph is
+built from them and written to the store flagged ``nowcast``. ``econgraph run`` calls :func:`build_nowcasts` once.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+
+from graph.build import load_inputs
+from graph.nowcast import build_nowcast_quarter
+from ingest.warehouse import Warehouse
+
+from .graphs import extra_scores, open_store
+from .settings import Settings
+
+DEFAULT_MODEL = "bridge"
+
+
+def nowcast_table(settings: Settings, model: str = DEFAULT_MODEL) -> dict[str, pd.DataFrame]:
+    """Quarter -> per-industry nowcast (quantiles of log growth since the base quarter and gross-output levels)."""
+    from gnn.nowcast import nowcast_dates, nowcast_inputs, nowcast_path
+
+    wh = Warehouse(settings.home)
+    inp = nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), wh.read("macro_monthly", "macro"))
+    out = {}
+    for q, as_of in nowcast_dates(inp).items():
+        frame = nowcast_path(inp, pd.Period(q, freq="Q"), as_of, model=model)
+        frame["as_of"] = as_of.date().isoformat()
+        out[q] = frame
+    return out
+
+
+def build_nowcasts(settings: Settings, model: str = DEFAULT_MODEL, store_kind: str | None = None,
+                   progress: Callable[[str], None] | None = None) -> list[dict]:
+    """Build and store every nowcast quarter; one summary row per quarter."""
+    wh = Warehouse(settings.home)
+    inputs = load_inputs(wh, extra_scores=extra_scores(settings))
+    tables = nowcast_table(settings, model)
+    store = open_store(settings, store_kind)
+    rows = []
+    try:
+        for q, frame in tables.items():
+            qb = build_nowcast_quarter(inputs, q, frame["as_of"].iloc[0], frame, str(frame["base_quarter"].iloc[0]),
+                                       model)
+            store.write_quarter(qb.graph)
+            nat = qb.impact.national
+            basis = qb.graph.manifest["nowcast_basis"]
+            rows.append({"quarter": q, "as_of": qb.graph.manifest["as_of"], "nowcast": True,
+                         "base_quarter": basis["base_quarter"], "horizon_quarters": basis["horizon_quarters"],
+                         "gross_output_usd_millions": basis["gross_output_usd_millions"],
+                         "oews_period": qb.graph.manifest["oews_period"], "io_year": qb.graph.manifest["io_year"],
+                         **{f"automatable_wage_bill_usd[{r}]": float(nat.loc[r, "automatable_wage_bill_usd"])
+                            for r in nat.index}})
+            if progress:
+                progress(q)
+    finally:
+        store.close()
+    return rows
