@@ -12,12 +12,13 @@ METRICS = ("automatable_share", "automatable_share_of_gross_output", "supply_cha
 
 
 def graph_inputs(store: GraphStore, rater: str = "human") -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """(supplies, metrics) for every complete quarter in the store, or (None, None) when it holds none.
+    """(supplies, metrics) for every complete published quarter in the store (nowcast quarters, built from
+    nowcast gross output, are left out), or (None, None) when it holds none.
 
     Metrics are keyed by graph quarter (``quarter, bea_code``); the harness joins each snapshot to the newest graph
     quarter known at its forecast date, so nothing later leaks in. ``wage_bill_usd`` enters as its log.
     """
-    quarters = [str(q) for q in store.quarters()]
+    quarters = [str(q) for q in store.quarters() if not store.manifest(q).get("nowcast")]  # published quarters only
     if not quarters:
         return None, None
     sup, met = [], []

@@ -135,6 +135,7 @@ def impact_report(store: GraphStore, quarter: str | None = None, industry: str |
         "basis": {"oews_period": man.get("oews_period"), "backcast": bool(man.get("backcast")),
                   "io_year": man.get("io_year"), "as_of": man.get("as_of"), "score_scheme": man.get("score_scheme"),
                   "weight_scheme": man.get("weight_scheme"), "note": man.get("note", SNAPSHOT_VINTAGE_NOTE),
+                  "nowcast": bool(man.get("nowcast", False)),
                   **({"nowcast_basis": man["nowcast_basis"]} if man.get("nowcast") else {})},
     }
 

@@ -61,3 +61,21 @@ def build_nowcasts(settings: Settings, model: str = DEFAULT_MODEL, store_kind: s
     finally:
         store.close()
     return rows
+
+
+def run_nowcasts(settings: Settings, console) -> list[dict]:
+    """The `econgraph run` step: build the nowcast quarters and print one line each (and the time taken)."""
+    import time
+
+    t0 = time.perf_counter()
+    with console.status("nowcast: quarters after the last BEA quarter, from monthly indicators"):
+        rows = build_nowcasts(settings)
+    for r in rows:
+        go = r["gross_output_usd_millions"]
+        console.print(f"nowcast {r['quarter']} (as of {r['as_of']}, {r['horizon_quarters']}q after BEA "
+                      f"{r['base_quarter']}): gross output ${go['q0.5'] / 1e6:,.2f}T (95% band "
+                      f"${go['q0.025'] / 1e6:,.2f}T-${go['q0.975'] / 1e6:,.2f}T), OEWS {r['oews_period']}, "
+                      f"IO {r['io_year']}")
+    console.print(f"nowcast: {len(rows)} quarters built in {time.perf_counter() - t0:.1f}s; `econgraph impact` "
+                  f"answers for the latest ({rows[-1]['quarter'] if rows else 'none'})")
+    return rows
