@@ -88,6 +88,9 @@ def show_cmd(
 def evaluate_cmd(
     first: str = typer.Option("2010Q1", "--first"),
     last: str = typer.Option("2024Q3", "--last"),
+    models: str = typer.Option("gnn,gnn_nograph,lightgbm,bridge,ar", "--models", help="comma-separated"),
+    refit_every: int = typer.Option(4, "--refit-every", help="quarters between refits of the GNN and LightGBM"),
+    epochs: int = typer.Option(300, "--epochs", help="GNN training epochs"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Walk-forward pseudo-real-time evaluation of the nowcasters: pinball, 95% coverage, Diebold-Mariano."""
@@ -98,7 +101,14 @@ def evaluate_cmd(
     wh = Warehouse(get_settings().home)
     inp = nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), wh.read("macro_monthly", "macro"))
     with console.status("nowcast evaluate") as st:
-        ev = evaluate(inp, first, last, progress=lambda q: st.update(f"nowcast evaluate: {q}"))
+        ev = evaluate(inp, first, last, models=tuple(m.strip() for m in models.split(",")),
+                      io_summary=wh.read("bea_io_summary", "bea"), refit_every=refit_every, epochs=epochs,
+                      progress=lambda q: st.update(f"nowcast evaluate: {q}"))
+    from ingest.storage import atomic_write_text
+
+    dest = get_settings().home / "nowcast" / "evaluation.json"
+    atomic_write_text(dest, json.dumps({**ev.summary, "per_quarter": ev.per_quarter.to_dict(orient="records")}))
+    console.print(f"per-quarter losses written to {dest}")
     s = ev.summary
     if fmt == "json":
         out.print_json(json.dumps(s))
