@@ -167,6 +167,8 @@ def fit_lightgbm(panel: Panel, n_estimators: int = 200, seed: int = 0):
     ind = np.tile(np.arange(N), T)
     Xtr = np.column_stack([panel.X.reshape(-1, F), ind])
     ytr = panel.y.reshape(-1)
+    ok = np.isfinite(ytr)  # padded cells of a subsampled panel (gnn.nowcast_scaling) carry no target
+    Xtr, ytr = Xtr[ok], ytr[ok]
     models = []
     for t in QUANTILES:
         m = lgb.LGBMRegressor(objective="quantile", alpha=t, n_estimators=n_estimators, num_leaves=7,

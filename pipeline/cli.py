@@ -31,8 +31,9 @@ score_app = typer.Typer(no_args_is_help=True, help="LLM-automatability raters: r
 app.add_typer(score_app, name="score")
 forecast_app = typer.Typer(no_args_is_help=True, help="Next-quarter forecasts (GNN + baselines, walk-forward).")
 app.add_typer(forecast_app, name="forecast")
-from .cli_nowcast import app as nowcast_app  # noqa: E402
+from .cli_nowcast import app as nowcast_app, scaling_cmd  # noqa: E402
 app.add_typer(nowcast_app, name="nowcast")
+forecast_app.command("scaling")(scaling_cmd)
 
 console = Console(stderr=True)
 out = Console()

@@ -122,3 +122,42 @@ def evaluate_cmd(
     if "dm_pvalue" in s:
         out.print(f"best {s['best_model']}; Diebold-Mariano {s['dm_pair'][0]} vs {s['dm_pair'][1]}: "
                   f"stat {s['dm_stat']:.2f}, p = {s['dm_pvalue']:.3g}")
+
+
+def scaling_cmd(
+    repeats: int = typer.Option(3, "--repeats", help="random subsets per training size"),
+    boot: int = typer.Option(200, "--boot", help="bootstrap draws over test quarters"),
+    plot: Optional[str] = typer.Option(None, "--plot", help="PNG path (default: <home>/nowcast/scaling.png)"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Marginal value of data: nowcaster out-of-sample loss vs training size, power law + floor with bootstrap
+    bands (gnn.nowcast_scaling)."""
+    from gnn.nowcast import nowcast_inputs
+    from gnn.nowcast_scaling import scaling_experiment, scaling_plot
+    from ingest.storage import atomic_write_text
+    from ingest.warehouse import Warehouse
+
+    settings = get_settings()
+    wh = Warehouse(settings.home)
+    monthly = wh.read("macro_monthly", "macro")
+    inp = nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), monthly)
+    with console.status("scaling: fitting the nowcaster on subsets"):
+        res = scaling_experiment(inp, monthly, repeats=repeats, boot=boot)
+    dest = settings.home / "nowcast"
+    png = plot or str(dest / "scaling.png")
+    scaling_plot(res, png)
+    atomic_write_text(dest / "scaling.json", json.dumps(res.summary))
+    console.print(f"plot: {png}; summary: {dest / 'scaling.json'}")
+    if fmt == "json":
+        out.print_json(json.dumps(res.summary))
+        return
+    t = Table(title=f"nowcaster loss vs data (test {res.summary['test']})")
+    for col in ("dimension", "floor (5-95%)", "exponent (5-95%)", "gain of next doubling (5-95%)"):
+        t.add_column(col)
+    for dim in ("rows", "indicator_series"):
+        s, b = res.summary[dim], res.summary[dim]["bands_5_95"]
+        t.add_row(dim, f"{s['floor']:.5f} ({b['floor'][0]:.5f}-{b['floor'][1]:.5f})",
+                  f"{s['exponent']:.2f} ({b['exponent'][0]:.2f}-{b['exponent'][1]:.2f})",
+                  f"{s['gain_next_doubling']:.6f} ({b['gain_next_doubling'][0]:.6f}-"
+                  f"{b['gain_next_doubling'][1]:.6f})")
+    out.print(t)
