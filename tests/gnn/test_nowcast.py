@@ -100,3 +100,13 @@ def test_walk_forward_summary(inp, warehouse):
     # pseudo real time: each quarter is decided the day before BEA's release by the calendar
     expected = [(bea_quarterly_published(q) - dt.timedelta(days=1)).isoformat() for q in ("2019Q1", "2019Q2", "2019Q3")]
     assert ev.per_quarter.groupby("quarter")["as_of"].first().tolist() == expected
+
+
+def test_power_law_fit_recovers_floor_and_exponent():
+    from gnn.nowcast_scaling import fit_power_law, power_law
+
+    n = np.array([100, 200, 400, 800, 1600, 3200], float)
+    fit = fit_power_law(n, power_law(n, 0.5, 0.7, 0.004))
+    assert fit["floor"] == pytest.approx(0.004, rel=1e-3)
+    assert fit["exponent"] == pytest.approx(0.7, rel=1e-3)
+    assert fit["gain_next_doubling"] == pytest.approx(0.5 * 3200 ** -0.7 * (1 - 2 ** -0.7), rel=1e-3)

@@ -92,3 +92,30 @@ def test_bad_nowcast_input_named(inputs, latest):
         build_nowcast_quarter(inputs, q, as_of, bad, "2024Q3", "bridge")
     with pytest.raises(BuildError, match="lacks columns"):
         build_nowcast_quarter(inputs, q, as_of, nc.drop(columns="go_q0.5_usd_millions"), "2024Q3", "bridge")
+
+
+def test_cli_nowcast_build_then_impact_defaults_to_latest_flagged(warehouse, tmp_path, monkeypatch):
+    """`econgraph nowcast build` writes 2024Q4..2026Q1; `econgraph impact` with no quarter answers 2026Q1, flagged."""
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    shutil.copytree(warehouse.root, tmp_path / "warehouse")
+    monkeypatch.setenv("ECONGRAPH_HOME", str(tmp_path))
+    runner = CliRunner()
+    r = runner.invoke(app, ["nowcast", "build", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert [x["quarter"] for x in rows] == ["2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1"]
+    assert all(x["nowcast"] for x in rows)
+    r = runner.invoke(app, ["impact", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["quarter"] == "2026Q1" and doc["nowcast"] is True
+    assert doc["basis"]["nowcast_basis"]["horizon_quarters"] == 6
+    r = runner.invoke(app, ["impact"])
+    assert r.exit_code == 0, r.output
+    assert "NOWCAST" in r.output and "95% band" in r.output
