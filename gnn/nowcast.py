@@ -275,11 +275,16 @@ def nowcast_path(inp: NowcastInputs, target: pd.Period, as_of: pd.Timestamp, mod
     return out
 
 
-def nowcast_dates(inp: NowcastInputs) -> dict[str, pd.Timestamp]:
+def nowcast_dates(inp: NowcastInputs, information_date: pd.Timestamp | None = None) -> dict[str, pd.Timestamp]:
     """Quarters after the last BEA quarter up to the last quarter with any indicator month, each with its decision
-    date ``min(BEA release date of the quarter, last indicator publication in the data)``."""
+    date ``min(BEA release date of the quarter, the snapshot's information date)``. The information date is the
+    latest first-release date among the inputs (``information_date``, e.g. the newest OEWS file's release; at
+    least the last indicator publication): a quarter BEA would have published by then is decided the day it would
+    have been published, the latest quarters are decided "now"."""
     last_bea = inp.go.index[-1]
     data_end = pd.Timestamp(inp.pub.max().max())
+    if information_date is not None:
+        data_end = max(data_end, pd.Timestamp(information_date))
     last_month = inp.pub.index[inp.pub.notna().any(axis=1).to_numpy()][-1]
     last_q = last_month.asfreq("Q")
     out = {}

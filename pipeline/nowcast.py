@@ -1,8 +1,8 @@
 """Nowcast quarters in the graph store: nowcast gross output (:mod:`gnn.nowcast`) -> graph (:mod:`graph.nowcast`).
 
 For every quarter after the last BEA quarter up to the last quarter with a published indicator month, decided at
-``min(the quarter's BEA release date by the calendar, the last indicator publication in the data)``, the bridge
-nowcaster gives gross-output quantiles per industry from the indicators published by then; the quarter's graph is
+``min(the quarter's BEA release date by the calendar, the snapshot's information date)`` (:func:`information_date`),
+the bridge nowcaster gives gross-output quantiles per industry from the indicators published by then; the quarter's graph is
 built from them and written to the store flagged ``nowcast``. ``econgraph run`` calls :func:`build_nowcasts` once.
 """
 from __future__ import annotations
@@ -21,6 +21,14 @@ from .settings import Settings
 DEFAULT_MODEL = "bridge"
 
 
+def information_date(wh: Warehouse) -> pd.Timestamp:
+    """The snapshot's information date: the latest first-release date among the tables a nowcast graph uses (BEA
+    quarterly figures, OEWS industry files, monthly indicators)."""
+    dates = [pd.to_datetime(wh.read(t, s, columns=["published_date"])["published_date"]).max()
+             for t, s in (("bea_gdp_by_industry", "bea"), ("oews_industry", "oews"), ("macro_monthly", "macro"))]
+    return max(dates)
+
+
 def nowcast_table(settings: Settings, model: str = DEFAULT_MODEL) -> dict[str, pd.DataFrame]:
     """Quarter -> per-industry nowcast (quantiles of log growth since the base quarter and gross-output levels)."""
     from gnn.nowcast import nowcast_dates, nowcast_inputs, nowcast_path
@@ -28,7 +36,7 @@ def nowcast_table(settings: Settings, model: str = DEFAULT_MODEL) -> dict[str, p
     wh = Warehouse(settings.home)
     inp = nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), wh.read("macro_monthly", "macro"))
     out = {}
-    for q, as_of in nowcast_dates(inp).items():
+    for q, as_of in nowcast_dates(inp, information_date(wh)).items():
         frame = nowcast_path(inp, pd.Period(q, freq="Q"), as_of, model=model)
         frame["as_of"] = as_of.date().isoformat()
         out[q] = frame

@@ -40,7 +40,9 @@ def test_ragged_edge_features_and_availability():
 def test_nowcast_dates_run_to_the_last_indicator_quarter(inp):
     dates = nc.nowcast_dates(inp)
     assert list(dates)[0] == "2024Q4" and list(dates)[-1] == "2026Q1"
-    assert all(d <= pd.Timestamp("2026-03-17") for d in dates.values())
+    assert all(d <= pd.Timestamp("2026-03-17") for d in dates.values())  # the last indicator release
+    now = nc.nowcast_dates(inp, pd.Timestamp("2026-03-31"))  # e.g. the newest OEWS file's release
+    assert now["2026Q1"] == pd.Timestamp("2026-03-31") and now["2024Q4"] == dates["2024Q4"]
 
 
 def test_no_look_ahead(frames):

@@ -12,6 +12,7 @@ from graph.nowcast import build_nowcast_quarter
 from gnn.nowcast import nowcast_dates, nowcast_inputs, nowcast_path
 from ingest.calendar import bea_annual_io_published
 from pipeline.graphs import impact_report
+from pipeline.nowcast import information_date
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def inputs(warehouse):
 def latest(warehouse):
     """The latest nowcast quarter, its decision date and the bridge nowcast."""
     inp = nowcast_inputs(warehouse.read("bea_gdp_by_industry", "bea"), warehouse.read("macro_monthly", "macro"))
-    dates = nowcast_dates(inp)
+    dates = nowcast_dates(inp, information_date(warehouse))
     q = list(dates)[-1]
     return q, dates[q], nowcast_path(inp, pd.Period(q, freq="Q"), dates[q])
 
