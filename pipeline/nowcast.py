@@ -2,8 +2,10 @@
 
 For every quarter after the last BEA quarter up to the last quarter with a published indicator month, decided at
 ``min(the quarter's BEA release date by the calendar, the snapshot's information date)`` (:func:`information_date`),
-the bridge nowcaster gives gross-output quantiles per industry from the indicators published by then; the quarter's graph is
-built from them and written to the store flagged ``nowcast``. ``econgraph run`` calls :func:`build_nowcasts` once.
+the bridge nowcaster gives gross-output quantiles per industry from the indicators published by then; the quarter's
+graph is built from them and written to the store flagged ``nowcast``. ``econgraph run`` calls :func:`run_nowcasts`
+once. The bridge model is the default because it had the lowest walk-forward pinball loss among the models that
+can chain several quarters ahead (``econgraph nowcast evaluate``).
 """
 from __future__ import annotations
 
