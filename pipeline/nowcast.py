@@ -4,8 +4,10 @@ For every quarter after the last BEA quarter up to the last quarter with a publi
 ``min(the quarter's BEA release date by the calendar, the snapshot's information date)`` (:func:`information_date`),
 the bridge nowcaster gives gross-output quantiles per industry from the indicators published by then; the quarter's
 graph is built from them and written to the store flagged ``nowcast``. ``econgraph run`` calls :func:`run_nowcasts`
-once. The bridge model is the default because it had the lowest walk-forward pinball loss among the models that
-can chain several quarters ahead (``econgraph nowcast evaluate``).
+once. The bridge model is the default: in the walk-forward evaluation 2010Q1-2024Q3 (``econgraph nowcast
+evaluate``) its pinball loss (0.00503) is within 4% of the best model's (pooled LightGBM, 0.00487; Diebold-Mariano
+p = 0.60, no significant difference), its 95% interval covers 90%, and it chains several quarters ahead with a
+residual bootstrap; the GNN nowcaster is worse (0.00657, DM p = 0.007 against LightGBM) and is not used.
 """
 from __future__ import annotations
 
