@@ -35,7 +35,7 @@ class NowcastEvaluation:
 
 
 def evaluate(inp: NowcastInputs, first: str = "2010Q1", last: str = "2024Q3", models=MODELS,
-             io_summary: pd.DataFrame | None = None, refit_every: int = 4, epochs: int = 300, seed: int = 0,
+             io_summary: pd.DataFrame | None = None, refit_every: int = 4, epochs: int = 100, seed: int = 0,
              progress=None) -> NowcastEvaluation:
     """Walk forward over ``first..last`` (module docstring). The panel models (GNN, LightGBM) refit every
     ``refit_every`` quarters on what was public at that quarter's decision date and nowcast the following quarters

@@ -14,7 +14,8 @@ suppliers): ``P_up = row-normalise(A)`` (seller ``j`` <- buyers ``i``, weights `
 **Model.** ``h^0 = relu(W_0 [x_i, e_i])`` (``e_i`` a learned 4-d industry embedding);
 ``h^{l+1} = relu(W_s h^l + W_u P_up h^l + W_d P_down h^l)``, two layers, width 32; quantile heads give the median and
 softplus-positive gaps, so ``q_0.025 <= q_0.05 <= q_0.5 <= q_0.95 <= q_0.975`` always. Loss: mean pinball over
-nodes, training quarters and levels; Adam, 300 full-batch epochs, weight decay 1e-4, fixed seed. The target is
+nodes, training quarters and levels; Adam (lr 0.01), 100 full-batch epochs (300 overfit: walk-forward pinball
+0.00657 and 76% coverage against 0.00507 and 88%), weight decay 1e-4, fixed seed. The target is
 scaled by its training s.d.
 
 **LightGBM baseline** (no graph): the same node features plus the industry as a categorical, one quantile
@@ -99,7 +100,7 @@ def gnn_nowcast(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, **kwargs) ->
     return fit_gnn(panel, P_up, P_down, **kwargs)(panel.x_now)
 
 
-def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 300, hidden: int = 32,
+def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 100, hidden: int = 32,
             seed: int = 0, use_graph: bool = True):
     """Train on ``panel`` (module docstring); returns ``predict(x_now [N, F]) -> quantiles [N, K]``."""
     import torch

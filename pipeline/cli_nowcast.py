@@ -90,7 +90,7 @@ def evaluate_cmd(
     last: str = typer.Option("2024Q3", "--last"),
     models: str = typer.Option("gnn,gnn_nograph,lightgbm,bridge,ar", "--models", help="comma-separated"),
     refit_every: int = typer.Option(4, "--refit-every", help="quarters between refits of the GNN and LightGBM"),
-    epochs: int = typer.Option(300, "--epochs", help="GNN training epochs"),
+    epochs: int = typer.Option(100, "--epochs", help="GNN training epochs"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Walk-forward pseudo-real-time evaluation of the nowcasters: pinball, 95% coverage, Diebold-Mariano."""
