@@ -45,6 +45,7 @@ class QuarterInfo(BaseModel):
     io_year: int | None = None
     oews_period: str | None = None
     backcast: bool | None = None
+    nowcast: bool = False
     code_version: str | None = None
     static_hash: str | None = None
 
@@ -86,6 +87,9 @@ class ImpactBasis(BaseModel):
     score_scheme: str | None = None
     weight_scheme: str | None = None
     note: str | None = None
+    nowcast: bool = Field(False, description="a quarter BEA had not published by its as-of date: gross output is a "
+                                             "nowcast from monthly indicators (band in nowcast_basis)")
+    nowcast_basis: dict | None = None
 
 
 class IndustryImpactRow(BaseModel):
@@ -134,6 +138,7 @@ class ImpactHistoryPoint(RaterFigures):
     rater: str
     automatable_wage_bill_usd_band: Band
     backcast: bool
+    nowcast: bool = False
     oews_period: str | None
     io_year: int | None
 

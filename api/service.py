@@ -353,6 +353,7 @@ class GraphService:
             out.append({"quarter": q, "rater": r, **{c: num(rec.get(c)) for c in RATER_COLUMNS if c in rec},
                         "automatable_wage_bill_usd_band": {"min": num(band.min()), "max": num(band.max())},
                         "backcast": bool(rec.get("backcast")),
+                        "nowcast": bool(rec.get("nowcast")) if pd.notna(rec.get("nowcast", False)) else False,
                         "oews_period": None if rec.get("oews_period") is None else str(rec.get("oews_period")),
                         "io_year": None if rec.get("io_year") is None else int(rec.get("io_year"))})
         return out

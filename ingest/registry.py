@@ -44,6 +44,7 @@ SOURCE_MODULES: dict[str, str] = {
     "market": "ingest.market",
     "sp500": "ingest.sp500",
     "crosswalks": "ingest.crosswalks",
+    "macro": "ingest.macro",
     "text": "ingest.text",
 }
 

@@ -33,6 +33,9 @@ forecast_app = typer.Typer(no_args_is_help=True, help="Next-quarter forecasts (G
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(__import__("pipeline.cli_text", fromlist=["text_app"]).text_app, name="text")
 app.add_typer(__import__("pipeline.cli_journal", fromlist=["journal_app"]).journal_app, name="journal")
+from .cli_nowcast import app as nowcast_app, scaling_cmd  # noqa: E402
+app.add_typer(nowcast_app, name="nowcast")
+forecast_app.command("scaling")(scaling_cmd)
 
 console = Console(stderr=True)
 out = Console()
@@ -144,7 +147,8 @@ def build(
 
 @app.command()
 def impact(
-    quarter: Optional[str] = typer.Option(None, "--quarter", help="e.g. 2024Q3 (default: latest built)"),
+    quarter: Optional[str] = typer.Option(None, "--quarter", help="e.g. 2024Q3 (default: the latest built quarter, "
+                                          "a nowcast quarter when `econgraph nowcast build` has run; flagged)"),
     industry: Optional[str] = typer.Option(None, "--industry", help="BEA summary code, e.g. 5415"),
     rater: Optional[str] = typer.Option(None, "--rater", help="human | gpt4 | embedding | llm | consensus"),
     fmt: str = typer.Option("table", "--format", help="table | json | csv"),
@@ -174,7 +178,8 @@ def impact(
         sys.stdout.write(rows.to_csv(index=False))
         return
     nat = rep["national"]
-    t = Table(title=f"AI impact {rep['quarter']}, rater {rep['rater']} (OEWS {rep['basis']['oews_period']}"
+    t = Table(title=f"AI impact {rep['quarter']}{' NOWCAST' if rep.get('nowcast') else ''}, rater {rep['rater']} "
+                    f"(OEWS {rep['basis']['oews_period']}"
                     f"{', BACKCAST' if rep['basis']['backcast'] else ''}; IO {rep['basis']['io_year']})")
     for col in ("bea_code", "name", "wage bill $B", "automatable $B", "share", "supply chain /$", "raters $B"):
         t.add_column(col, justify="right" if col not in ("bea_code", "name") else "left")
@@ -187,6 +192,13 @@ def impact(
     nb = nat["automatable_wage_bill_usd_band"]
     out.print(f"national: wage bill ${_b(nat['wage_bill_usd'])}B, automatable ${_b(nat['automatable_wage_bill_usd'])}B"
               f" ({_p(nat['automatable_share'])}); across raters ${_b(nb['min'])}B-${_b(nb['max'])}B")
+    if rep.get("nowcast"):
+        nb_ = rep["basis"]["nowcast_basis"]
+        go = nb_["gross_output_usd_millions"]
+        out.print(f"[yellow]nowcast quarter (as of {rep['basis']['as_of']}, {nb_['model']} nowcaster, "
+                  f"{nb_['horizon_quarters']} quarters after BEA {nb_['base_quarter']}): gross output "
+                  f"${go['q0.5'] / 1e6:,.2f}T, 95% band ${go['q0.025'] / 1e6:,.2f}T-${go['q0.975'] / 1e6:,.2f}T"
+                  f"[/yellow]")
     out.print(f"[dim]{rep['basis']['note']}[/dim]")
 
 

@@ -22,14 +22,15 @@ def metric_publication_dates(manifest: dict) -> tuple[pd.Timestamp, pd.Timestamp
 
 
 def graph_inputs(store: GraphStore, rater: str = "human") -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """(supplies, metrics) for every complete quarter in the store, or (None, None) when it holds none.
+    """(supplies, metrics) for every complete published quarter in the store (nowcast quarters, built from
+    nowcast gross output, are left out), or (None, None) when it holds none.
 
     Metrics are keyed by graph quarter (``quarter, bea_code``); the harness joins each snapshot to the newest graph
     quarter known at its forecast date, so nothing later leaks in. ``wage_bill_usd`` enters as its log. Each row
     carries ``labour_published`` / ``ai_published`` (when its inputs became public) so that the harness leaves a
     metric missing in snapshots dated before its inputs were published.
     """
-    quarters = [str(q) for q in store.quarters()]
+    quarters = [str(q) for q in store.quarters() if not store.manifest(q).get("nowcast")]  # published quarters only
     if not quarters:
         return None, None
     sup, met = [], []

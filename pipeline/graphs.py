@@ -117,11 +117,13 @@ def impact_report(store: GraphStore, quarter: str | None = None, industry: str |
                                  "automatability": _num(o.automatability)} for o in to.itertuples()],
             "top_tasks": [{"task_id": int(t.task_id), "text": str(task_text.get(t.task_id, "")),
                            "automatable_wage_bill_usd": _num(t.automatable_wage_bill_usd)} for t in tt.itertuples()],
+            **_nowcast_band(imp, code, rater),
         })
     nat = res.national.loc[rater]
     man = qg.manifest
     return {
         "quarter": q,
+        "nowcast": bool(man.get("nowcast", False)),
         "rater": rater,
         "raters": raters,
         "national": {"wage_bill_usd": _num(nat["wage_bill_usd"]),
@@ -132,8 +134,27 @@ def impact_report(store: GraphStore, quarter: str | None = None, industry: str |
         "industries": rows,
         "basis": {"oews_period": man.get("oews_period"), "backcast": bool(man.get("backcast")),
                   "io_year": man.get("io_year"), "as_of": man.get("as_of"), "score_scheme": man.get("score_scheme"),
-                  "weight_scheme": man.get("weight_scheme"), "note": SNAPSHOT_VINTAGE_NOTE},
+                  "weight_scheme": man.get("weight_scheme"), "note": man.get("note", SNAPSHOT_VINTAGE_NOTE),
+                  "nowcast": bool(man.get("nowcast", False)),
+                  **({"nowcast_basis": man["nowcast_basis"]} if man.get("nowcast") else {})},
     }
+
+
+def _nowcast_band(imp: pd.DataFrame, code: str, rater: str) -> dict:
+    """A nowcast quarter's band per industry (graph.nowcast): gross output and automatable share of it at the
+    nowcast quantiles; empty for a published quarter."""
+    row = imp[(imp["bea_code"] == code) & (imp["rater"] == rater)]
+    cols = [c for c in imp.columns if c.startswith("gross_output_usd_q")]
+    if not cols or row.empty:
+        return {}
+    r = row.iloc[0]
+    band = {}
+    for c in cols:
+        tau = c[len("gross_output_usd_"):]  # q0_025
+        band[tau.replace("_", ".")] = {"gross_output_usd": _num(r[c]),
+                                       "automatable_share_of_gross_output":
+                                           _num(r.get(f"automatable_share_of_gross_output_{tau}"))}
+    return {"nowcast_band": band}
 
 
 def _num(v) -> float | None:

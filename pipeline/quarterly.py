@@ -84,6 +84,9 @@ def run_all(settings: Settings, console: Console | None = None) -> dict:
             console.print(f"  {last['quarter']} national automatable wage bill, rater {key[26:-1]}: "
                           f"${value / 1e12:,.2f} trillion (OEWS {last['oews_period']})")
     summary["graph"] = last
+    from .nowcast import run_nowcasts
+
+    summary["nowcast"] = run_nowcasts(settings, console)
 
     from gnn.evaluate import EvalConfig, ci_config
     from gnn.predict import history, predict

@@ -20,7 +20,7 @@ QuarterP = Annotated[str, Path(pattern=QUARTER_PATTERN, description="e.g. 2024Q3
 
 def _info(q: str, m: dict) -> dict:
     return {"quarter": q, "as_of": m.get("as_of"), "io_year": m.get("io_year"), "oews_period": m.get("oews_period"),
-            "backcast": m.get("backcast"), "code_version": m.get("code_version"), "static_hash": m.get("static_hash")}
+            "backcast": m.get("backcast"), "nowcast": bool(m.get("nowcast", False)), "code_version": m.get("code_version"), "static_hash": m.get("static_hash")}
 
 
 @router.get("/quarters", response_model=Page[QuarterInfo], summary="Quarters built in the graph store")

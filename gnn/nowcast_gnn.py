@@ -1,0 +1,185 @@
+r"""Graph nowcaster over the IO network, and the pooled LightGBM baseline with the same information.
+
+**Inputs per quarter ``t`` (decided at D).** Node ``i`` (BEA industry) has features
+``x_{i,t} = [own indicator growth, CPI growth, payroll growth, y_{i,t-1}]`` (indicator growth as in
+:mod:`gnn.nowcast`: the months of ``t`` published by D against the previous quarter, training quarters with the same
+months), standardised with the training mean and s.d.; ``y_{i,t-1}`` is the last published quarter's output growth.
+
+**Graph.** ``A`` = the industry-by-industry direct requirements of the latest annual IO table published by D
+(:func:`graph.build.io_year_as_of`): ``A[j, i]`` dollars of seller ``j``'s output per dollar of buyer ``i``'s output.
+Demand shocks travel upstream (a seller hears from its buyers), supply shocks downstream (a buyer hears from its
+suppliers): ``P_up = row-normalise(A)`` (seller ``j`` <- buyers ``i``, weights ``A[j, i]``) and
+``P_down = row-normalise(A^T)`` (buyer ``i`` <- suppliers ``j``), self-loops removed.
+
+**Model.** ``h^0 = relu(W_0 [x_i, e_i])`` (``e_i`` a learned 4-d industry embedding);
+``h^{l+1} = relu(W_s h^l + W_u P_up h^l + W_d P_down h^l)``, two layers, width 32; quantile heads give the median and
+softplus-positive gaps, so ``q_0.025 <= q_0.05 <= q_0.5 <= q_0.95 <= q_0.975`` always. Loss: mean pinball over
+nodes, training quarters and levels; Adam (lr 0.01), 100 full-batch epochs (300 overfit: walk-forward pinball
+0.00657 and 76% coverage against 0.00507 and 88%), weight decay 1e-4, fixed seed. The target is
+scaled by its training s.d.
+
+**LightGBM baseline** (no graph): the same node features plus the industry as a categorical, one quantile
+regression per level (``objective='quantile'``), 200 trees of 7 leaves, then sorted per row (no crossing).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .nowcast import COMMON_INDICATORS, QUANTILES, NowcastInputs, months_available
+
+N_FEATURES = 4
+
+
+@dataclass
+class Panel:
+    X: np.ndarray  # [T, N, F] training features (raw)
+    y: np.ndarray  # [T, N] training targets
+    x_now: np.ndarray  # [N, F] features of the target quarter
+    codes: list[str]
+
+
+def node_panel(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, known: pd.PeriodIndex,
+               lag_now: np.ndarray | None = None) -> Panel:
+    """Training panel (quarters published by ``as_of`` with complete features) and the target quarter's features."""
+    codes = list(inp.go.columns)
+    key = ("avail", quarter, as_of)
+    if key not in inp._cache:
+        inp._cache[key] = months_available(inp.pub, quarter, as_of)
+    n = inp._cache[key]
+    idx = known.append(pd.PeriodIndex([quarter]))
+    growth = inp.growth
+
+    def feat(series: str) -> np.ndarray:
+        if n[series] == 0:
+            return np.zeros(len(idx))
+        return inp.features(int(n[series]))[series].reindex(idx).to_numpy()
+
+    common = [feat(s) for s in COMMON_INDICATORS]
+    per = {s: feat(s) for s in set(inp.own.values())}
+    lag = growth.shift(1).reindex(idx)
+    X = np.zeros((len(idx), len(codes), N_FEATURES))
+    for k, c in enumerate(codes):
+        X[:, k, 0] = per[inp.own[c]]
+        X[:, k, 1], X[:, k, 2] = common
+        X[:, k, 3] = lag[c].to_numpy()
+    if lag_now is not None:
+        X[-1, :, 3] = lag_now
+    y = growth.reindex(known)[codes].to_numpy()
+    ok = np.isfinite(X[:-1]).all(axis=(1, 2)) & np.isfinite(y).all(axis=1)
+    if not np.isfinite(X[-1]).all():
+        raise ValueError(f"features of {quarter} are incomplete as of {as_of.date()}")
+    return Panel(X[:-1][ok], y[ok], X[-1], codes)
+
+
+def propagation(A: pd.DataFrame, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``P_up`` (seller <- its buyers, sales-share weights) and ``P_down`` (buyer <- its suppliers, input-share
+    weights), row-normalised, from the direct requirements ``A`` (seller rows, buyer columns)."""
+    a = A.reindex(index=codes, columns=codes).fillna(0.0).clip(lower=0.0).to_numpy().copy()
+    np.fill_diagonal(a, 0.0)
+
+    def rownorm(m: np.ndarray) -> np.ndarray:
+        s = m.sum(axis=1, keepdims=True)
+        return np.divide(m, s, out=np.zeros_like(m), where=s > 0)
+
+    return rownorm(a), rownorm(a.T)
+
+
+def _standardise(panel: Panel):
+    mu = panel.X.reshape(-1, N_FEATURES).mean(axis=0)
+    sd = panel.X.reshape(-1, N_FEATURES).std(axis=0)
+    sd[sd == 0] = 1.0
+    ysd = float(np.nanstd(panel.y)) or 1.0
+    return (panel.X - mu) / sd, (panel.x_now - mu) / sd, panel.y / ysd, ysd
+
+
+def gnn_nowcast(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, **kwargs) -> np.ndarray:
+    """Quantiles ``[N, len(QUANTILES)]`` of the target quarter's growth (module docstring)."""
+    return fit_gnn(panel, P_up, P_down, **kwargs)(panel.x_now)
+
+
+def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 100, hidden: int = 32,
+            seed: int = 0, use_graph: bool = True):
+    """Train on ``panel`` (module docstring); returns ``predict(x_now [N, F]) -> quantiles [N, K]``."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)  # tiny dense tensors: threads only add contention
+    X, _, y, ysd = _standardise(panel)
+    mu = panel.X.reshape(-1, N_FEATURES).mean(axis=0)
+    sd = panel.X.reshape(-1, N_FEATURES).std(axis=0)
+    sd[sd == 0] = 1.0
+    T, N, F = X.shape
+    Xt = torch.tensor(X, dtype=torch.float32)
+    yt = torch.tensor(y, dtype=torch.float32)
+    up = torch.tensor(P_up if use_graph else np.zeros_like(P_up), dtype=torch.float32)
+    down = torch.tensor(P_down if use_graph else np.zeros_like(P_down), dtype=torch.float32)
+    tau = torch.tensor(QUANTILES, dtype=torch.float32)
+    emb = torch.nn.Embedding(N, 4)
+    lin0 = torch.nn.Linear(F + 4, hidden)
+    layers = torch.nn.ModuleList([torch.nn.ModuleDict({"s": torch.nn.Linear(hidden, hidden),
+                                                       "u": torch.nn.Linear(hidden, hidden, bias=False),
+                                                       "d": torch.nn.Linear(hidden, hidden, bias=False)})
+                                  for _ in range(2)])
+    head = torch.nn.Linear(hidden, len(QUANTILES))
+    params = [*emb.parameters(), *lin0.parameters(), *layers.parameters(), *head.parameters()]
+    opt = torch.optim.Adam(params, lr=0.01, weight_decay=1e-4)
+    mid = QUANTILES.index(0.5)
+    nodes = torch.arange(N)
+
+    def forward(x: torch.Tensor) -> torch.Tensor:  # x [B, N, F] -> [B, N, K]
+        e = emb(nodes).expand(x.shape[0], N, 4)
+        h = torch.relu(lin0(torch.cat([x, e], dim=-1)))
+        for layer in layers:
+            h = torch.relu(layer["s"](h) + layer["u"](up @ h) + layer["d"](down @ h))
+        o = head(h)
+        sp = torch.nn.functional.softplus
+        med = o[..., mid:mid + 1]
+        below = torch.cumsum(sp(o[..., :mid]).flip(-1), dim=-1).flip(-1)
+        above = torch.cumsum(sp(o[..., mid + 1:]), dim=-1)
+        return torch.cat([med - below, med, med + above], dim=-1)
+
+    for _ in range(epochs):
+        opt.zero_grad()
+        u = yt[..., None] - forward(Xt)
+        loss = torch.maximum(tau * u, (tau - 1) * u).mean()
+        loss.backward()
+        opt.step()
+    def predict(x_now: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            x = torch.tensor(((x_now - mu) / sd)[None], dtype=torch.float32)
+            return forward(x)[0].numpy() * ysd
+
+    return predict
+
+
+def lightgbm_nowcast(panel: Panel, **kwargs) -> np.ndarray:
+    """Pooled LightGBM quantile regressions (module docstring): ``[N, len(QUANTILES)]``."""
+    return fit_lightgbm(panel, **kwargs)(panel.x_now)
+
+
+def fit_lightgbm(panel: Panel, n_estimators: int = 200, seed: int = 0):
+    """Train the pooled quantile regressions; returns ``predict(x_now [N, F]) -> quantiles [N, K]``."""
+    import lightgbm as lgb
+
+    T, N, F = panel.X.shape
+    ind = np.tile(np.arange(N), T)
+    Xtr = np.column_stack([panel.X.reshape(-1, F), ind])
+    ytr = panel.y.reshape(-1)
+    ok = np.isfinite(ytr)  # padded cells of a subsampled panel (gnn.nowcast_scaling) carry no target
+    Xtr, ytr = Xtr[ok], ytr[ok]
+    models = []
+    for t in QUANTILES:
+        m = lgb.LGBMRegressor(objective="quantile", alpha=t, n_estimators=n_estimators, num_leaves=7,
+                              learning_rate=0.05, min_child_samples=20, random_state=seed, verbose=-1,
+                              n_jobs=1)
+        m.fit(Xtr, ytr, categorical_feature=[F])
+        models.append(m)
+
+    def predict(x_now: np.ndarray) -> np.ndarray:
+        Xnow = np.column_stack([x_now, np.arange(N)])
+        return np.sort(np.column_stack([m.predict(Xnow) for m in models]), axis=1)
+
+    return predict

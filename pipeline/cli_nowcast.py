@@ -1,0 +1,163 @@
+"""`econgraph nowcast ...`: nowcast quarters after the last BEA quarter, and the nowcasters' walk-forward evaluation.
+
+* ``nowcast build``: nowcast gross output per industry for every quarter up to the last one with monthly
+  indicators and write those quarters' graphs to the store, flagged ``nowcast`` (:mod:`pipeline.nowcast`).
+* ``nowcast show``: the nowcast table (quantiles of gross output per industry) for one quarter.
+* ``nowcast evaluate``: walk-forward pseudo-real-time evaluation 2010Q1-2024Q3 (:mod:`gnn.nowcast_eval`).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, help="Nowcast quarters BEA has not published yet (monthly indicators).")
+console = Console(stderr=True)
+out = Console()
+
+
+@app.command("build")
+def build_cmd(
+    model: str = typer.Option("bridge", "--model", help="bridge | ar"),
+    store: Optional[str] = typer.Option(None, "--store", help="embedded | neo4j (default: settings)"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Build the graph of every nowcast quarter (after the last BEA quarter) into the store, flagged nowcast."""
+    from .nowcast import build_nowcasts
+
+    settings = get_settings()
+    with console.status("nowcast: building quarters") as st:
+        rows = build_nowcasts(settings, model=model, store_kind=store,
+                              progress=lambda q: st.update(f"nowcast: built {q}"))
+    if fmt == "json":
+        out.print_json(json.dumps(rows))
+        return
+    t = Table(title=f"nowcast quarters ({model} nowcaster)")
+    for col in ("quarter", "as of", "base", "gross output $T (95% band)", "OEWS", "IO"):
+        t.add_column(col)
+    for r in rows:
+        go = r["gross_output_usd_millions"]
+        t.add_row(r["quarter"], r["as_of"], r["base_quarter"],
+                  f"{go['q0.5'] / 1e6:,.2f} ({go['q0.025'] / 1e6:,.2f}-{go['q0.975'] / 1e6:,.2f})",
+                  r["oews_period"], str(r["io_year"]))
+    out.print(t)
+
+
+@app.command("show")
+def show_cmd(
+    quarter: Optional[str] = typer.Option(None, "--quarter", help="a nowcast quarter (default: the latest)"),
+    model: str = typer.Option("bridge", "--model", help="bridge | ar"),
+    fmt: str = typer.Option("table", "--format", help="table | json | csv"),
+) -> None:
+    """Gross-output nowcast quantiles per industry for one nowcast quarter (computed, not read from the store)."""
+    from .nowcast import nowcast_table
+
+    tables = nowcast_table(get_settings(), model)
+    if not tables:
+        console.print("[red]no quarter after the last BEA quarter has indicator months[/red]")
+        raise typer.Exit(1)
+    q = quarter or list(tables)[-1]
+    if q not in tables:
+        console.print(f"[red]{q} is not a nowcast quarter; nowcast quarters: {', '.join(tables)}[/red]")
+        raise typer.Exit(1)
+    frame = tables[q].reset_index()
+    if fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+        return
+    if fmt == "json":
+        out.print_json(json.dumps({"quarter": q, "nowcast": True, "model": model,
+                                   "rows": json.loads(frame.to_json(orient="records"))}))
+        return
+    t = Table(title=f"{q} NOWCAST gross output, USD billions SAAR (as of {frame['as_of'].iloc[0]}, base "
+                    f"{frame['base_quarter'].iloc[0]})")
+    for col in ("bea_code", "q0.025", "q0.5", "q0.975"):
+        t.add_column(col, justify="right")
+    cols = ["go_q0.025_usd_millions", "go_q0.5_usd_millions", "go_q0.975_usd_millions"]
+    for code, *vals in frame[["bea_code", *cols]].itertuples(index=False):
+        t.add_row(code, *(f"{v / 1e3:,.1f}" for v in vals))
+    out.print(t)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    first: str = typer.Option("2010Q1", "--first"),
+    last: str = typer.Option("2024Q3", "--last"),
+    models: str = typer.Option("gnn,gnn_nograph,lightgbm,bridge,ar", "--models", help="comma-separated"),
+    refit_every: int = typer.Option(4, "--refit-every", help="quarters between refits of the GNN and LightGBM"),
+    epochs: int = typer.Option(100, "--epochs", help="GNN training epochs"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Walk-forward pseudo-real-time evaluation of the nowcasters: pinball, 95% coverage, Diebold-Mariano."""
+    from gnn.nowcast import nowcast_inputs
+    from gnn.nowcast_eval import evaluate
+    from ingest.warehouse import Warehouse
+
+    wh = Warehouse(get_settings().home)
+    inp = nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), wh.read("macro_monthly", "macro"))
+    with console.status("nowcast evaluate") as st:
+        ev = evaluate(inp, first, last, models=tuple(m.strip() for m in models.split(",")),
+                      io_summary=wh.read("bea_io_summary", "bea"), refit_every=refit_every, epochs=epochs,
+                      progress=lambda q: st.update(f"nowcast evaluate: {q}"))
+    from ingest.storage import atomic_write_text
+
+    dest = get_settings().home / "nowcast" / "evaluation.json"
+    atomic_write_text(dest, json.dumps({**ev.summary, "per_quarter": ev.per_quarter.to_dict(orient="records")}))
+    console.print(f"per-quarter losses written to {dest}")
+    s = ev.summary
+    if fmt == "json":
+        out.print_json(json.dumps(s))
+        return
+    t = Table(title=f"nowcast evaluation {s['window']} (pinball over levels {s['quantiles']})")
+    for col in ("model", "pinball", "95% coverage", "MAE", "quarters"):
+        t.add_column(col, justify="right")
+    for m, v in s["models"].items():
+        t.add_row(m, f"{v['pinball']:.5f}", f"{v['coverage']:.3f}", f"{v['mae']:.4f}", str(v["quarters"]))
+    out.print(t)
+    if "dm_pvalue" in s:
+        out.print(f"best {s['best_model']}; Diebold-Mariano {s['dm_pair'][0]} vs {s['dm_pair'][1]}: "
+                  f"stat {s['dm_stat']:.2f}, p = {s['dm_pvalue']:.3g}")
+
+
+def scaling_cmd(
+    repeats: int = typer.Option(3, "--repeats", help="random subsets per training size"),
+    boot: int = typer.Option(200, "--boot", help="bootstrap draws over test quarters"),
+    plot: Optional[str] = typer.Option(None, "--plot", help="PNG path (default: <home>/nowcast/scaling.png)"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Marginal value of data: nowcaster out-of-sample loss vs training size, power law + floor with bootstrap
+    bands (gnn.nowcast_scaling)."""
+    from gnn.nowcast import nowcast_inputs
+    from gnn.nowcast_scaling import scaling_experiment, scaling_plot
+    from ingest.storage import atomic_write_text
+    from ingest.warehouse import Warehouse
+
+    settings = get_settings()
+    wh = Warehouse(settings.home)
+    monthly = wh.read("macro_monthly", "macro")
+    inp = nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), monthly)
+    with console.status("scaling: fitting the nowcaster on subsets"):
+        res = scaling_experiment(inp, monthly, repeats=repeats, boot=boot)
+    dest = settings.home / "nowcast"
+    png = plot or str(dest / "scaling.png")
+    scaling_plot(res, png)
+    atomic_write_text(dest / "scaling.json", json.dumps(res.summary))
+    console.print(f"plot: {png}; summary: {dest / 'scaling.json'}")
+    if fmt == "json":
+        out.print_json(json.dumps(res.summary))
+        return
+    t = Table(title=f"nowcaster loss vs data (test {res.summary['test']})")
+    for col in ("dimension", "floor (5-95%)", "exponent (5-95%)", "gain of next doubling (5-95%)"):
+        t.add_column(col)
+    for dim in ("rows", "indicator_series"):
+        s, b = res.summary[dim], res.summary[dim]["bands_5_95"]
+        t.add_row(dim, f"{s['floor']:.5f} ({b['floor'][0]:.5f}-{b['floor'][1]:.5f})",
+                  f"{s['exponent']:.2f} ({b['exponent'][0]:.2f}-{b['exponent'][1]:.2f})",
+                  f"{s['gain_next_doubling']:.6f} ({b['gain_next_doubling'][0]:.6f}-"
+                  f"{b['gain_next_doubling'][1]:.6f})")
+    out.print(t)

@@ -1,0 +1,93 @@
+"""Nowcast quarters in the graph store: nowcast gross output (:mod:`gnn.nowcast`) -> graph (:mod:`graph.nowcast`).
+
+For every quarter after the last BEA quarter up to the last quarter with a published indicator month, decided at
+``min(the quarter's BEA release date by the calendar, the snapshot's information date)`` (:func:`information_date`),
+the bridge nowcaster gives gross-output quantiles per industry from the indicators published by then; the quarter's
+graph is built from them and written to the store flagged ``nowcast``. ``econgraph run`` calls :func:`run_nowcasts`
+once. The bridge model is the default: in the walk-forward evaluation 2010Q1-2024Q3 (``econgraph nowcast
+evaluate``) its pinball loss (0.00503) is within 4% of the best model's (pooled LightGBM, 0.00487; Diebold-Mariano
+p = 0.60, no significant difference), its 95% interval covers 90%, and it chains several quarters ahead with a
+residual bootstrap; the GNN nowcaster is worse (0.00657, DM p = 0.007 against LightGBM) and is not used.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+
+from graph.build import load_inputs
+from graph.nowcast import build_nowcast_quarter
+from ingest.warehouse import Warehouse
+
+from .graphs import extra_scores, open_store
+from .settings import Settings
+
+DEFAULT_MODEL = "bridge"
+
+
+def information_date(wh: Warehouse) -> pd.Timestamp:
+    """The snapshot's information date: the latest first-release date among the tables a nowcast graph uses (BEA
+    quarterly figures, OEWS industry files, monthly indicators)."""
+    dates = [pd.to_datetime(wh.read(t, s, columns=["published_date"])["published_date"]).max()
+             for t, s in (("bea_gdp_by_industry", "bea"), ("oews_industry", "oews"), ("macro_monthly", "macro"))]
+    return max(dates)
+
+
+def nowcast_table(settings: Settings, model: str = DEFAULT_MODEL) -> dict[str, pd.DataFrame]:
+    """Quarter -> per-industry nowcast (quantiles of log growth since the base quarter and gross-output levels)."""
+    from gnn.nowcast import nowcast_dates, nowcast_inputs, nowcast_path
+
+    wh = Warehouse(settings.home)
+    inp = nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), wh.read("macro_monthly", "macro"))
+    out = {}
+    for q, as_of in nowcast_dates(inp, information_date(wh)).items():
+        frame = nowcast_path(inp, pd.Period(q, freq="Q"), as_of, model=model)
+        frame["as_of"] = as_of.date().isoformat()
+        out[q] = frame
+    return out
+
+
+def build_nowcasts(settings: Settings, model: str = DEFAULT_MODEL, store_kind: str | None = None,
+                   progress: Callable[[str], None] | None = None) -> list[dict]:
+    """Build and store every nowcast quarter; one summary row per quarter."""
+    wh = Warehouse(settings.home)
+    inputs = load_inputs(wh, extra_scores=extra_scores(settings))
+    tables = nowcast_table(settings, model)
+    store = open_store(settings, store_kind)
+    rows = []
+    try:
+        for q, frame in tables.items():
+            qb = build_nowcast_quarter(inputs, q, frame["as_of"].iloc[0], frame, str(frame["base_quarter"].iloc[0]),
+                                       model)
+            store.write_quarter(qb.graph)
+            nat = qb.impact.national
+            basis = qb.graph.manifest["nowcast_basis"]
+            rows.append({"quarter": q, "as_of": qb.graph.manifest["as_of"], "nowcast": True,
+                         "base_quarter": basis["base_quarter"], "horizon_quarters": basis["horizon_quarters"],
+                         "gross_output_usd_millions": basis["gross_output_usd_millions"],
+                         "oews_period": qb.graph.manifest["oews_period"], "io_year": qb.graph.manifest["io_year"],
+                         **{f"automatable_wage_bill_usd[{r}]": float(nat.loc[r, "automatable_wage_bill_usd"])
+                            for r in nat.index}})
+            if progress:
+                progress(q)
+    finally:
+        store.close()
+    return rows
+
+
+def run_nowcasts(settings: Settings, console) -> list[dict]:
+    """The `econgraph run` step: build the nowcast quarters and print one line each (and the time taken)."""
+    import time
+
+    t0 = time.perf_counter()
+    with console.status("nowcast: quarters after the last BEA quarter, from monthly indicators"):
+        rows = build_nowcasts(settings)
+    for r in rows:
+        go = r["gross_output_usd_millions"]
+        console.print(f"nowcast {r['quarter']} (as of {r['as_of']}, {r['horizon_quarters']}q after BEA "
+                      f"{r['base_quarter']}): gross output ${go['q0.5'] / 1e6:,.2f}T (95% band "
+                      f"${go['q0.025'] / 1e6:,.2f}T-${go['q0.975'] / 1e6:,.2f}T), OEWS {r['oews_period']}, "
+                      f"IO {r['io_year']}")
+    console.print(f"nowcast: {len(rows)} quarters built in {time.perf_counter() - t0:.1f}s; `econgraph impact` "
+                  f"answers for the latest ({rows[-1]['quarter'] if rows else 'none'})")
+    return rows
