@@ -462,9 +462,10 @@ async function loadJournal() {
     throw e;
   }
   const items = page.items || [];
-  $("#journal-meta").textContent = `${page.total ?? items.length} decisions`;
+  $("#journal-meta").textContent = `${page.total ?? items.length} decisions, newest first (\`econgraph journal show ID\` for one whole, with its realised outcomes)`;
   const scalar = (v) => v == null || typeof v !== "object";
-  const cols = items.length ? Object.keys(items[0]).filter((k) => scalar(items[0][k])).slice(0, 10) : [];
+  const preferred = ["id", "date", "kind", "universe", "mandate", "benchmark", "status", "tracking_error_ex_ante", "active_share", "rules_version"];
+  const cols = items.length ? preferred.filter((k) => k in items[0] && scalar(items[0][k])) : [];
   $("#journal-table thead tr").innerHTML = cols.map((c) => `<th>${esc(c.replace(/_/g, " "))}</th>`).join("");
   $("#journal-table tbody").innerHTML = items.map((r) => `<tr>${cols.map((c) => `<td>${esc(typeof r[c] === "number" ? +r[c].toPrecision(6) : r[c])}</td>`).join("")}</tr>`).join("")
     || '<tr><td class="empty">no decisions</td></tr>';
