@@ -177,7 +177,13 @@ def _fit_with_bands(df: pd.DataFrame, boot: int, rng) -> dict:
     d = pd.DataFrame(draws)
     band = {k: [float(d[k].quantile(0.05)), float(d[k].quantile(0.95))]
             for k in ("floor", "exponent", "gain_next_doubling")}
-    return {**fit, "bands_5_95": band, "sizes": sizes.tolist(), "mean_loss": per.mean(axis=1).tolist()}
+    mean = per.mean(axis=1).to_numpy()
+    decreasing = bool(mean[-1] < mean[0])
+    note = ("loss falls with more data: the power law + floor describes it" if decreasing else
+            "loss does not fall with more data (the largest size is no better than the smallest): the fitted "
+            "curve is flat at the floor and the projected gain of a doubling is nil; more of this data does not help")
+    return {**fit, "bands_5_95": band, "sizes": sizes.tolist(), "mean_loss": mean.tolist(),
+            "loss_decreases": decreasing, "note": note}
 
 
 def scaling_plot(result: ScalingResult, path) -> None:

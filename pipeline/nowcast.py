@@ -5,9 +5,9 @@ For every quarter after the last BEA quarter up to the last quarter with a publi
 the bridge nowcaster gives gross-output quantiles per industry from the indicators published by then; the quarter's
 graph is built from them and written to the store flagged ``nowcast``. ``econgraph run`` calls :func:`run_nowcasts`
 once. The bridge model is the default: in the walk-forward evaluation 2010Q1-2024Q3 (``econgraph nowcast
-evaluate``) its pinball loss (0.00503) is within 4% of the best model's (pooled LightGBM, 0.00487; Diebold-Mariano
-p = 0.60, no significant difference), its 95% interval covers 90%, and it chains several quarters ahead with a
-residual bootstrap; the GNN nowcaster is worse (0.00657, DM p = 0.007 against LightGBM) and is not used.
+evaluate``) its pinball loss (0.00503) is within 8% of the best model's (the GNN architecture without propagation,
+0.00465; Diebold-Mariano p = 0.47), its 95% interval covers 90%, and it chains several quarters ahead with a
+residual bootstrap; the GNN with propagation along the IO graph is no better (0.00507).
 """
 from __future__ import annotations
 
