@@ -178,6 +178,7 @@ def _rule_date(product: str, p: pd.Period) -> dt.date | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)  # pure: the release table is fixed for the process
 def bea_quarterly_timing(quarter: str | pd.Period) -> dt.date:
     """Date of the regular release that first carried ``quarter`` (verified date, else the conservative rule of the
     table). Quarters before BEA's first regular quarterly release get the 2014-2020 schedule as a *timing* date only
@@ -202,6 +203,7 @@ def bea_quarterly_timing(quarter: str | pd.Period) -> dt.date:
     raise KeyError(f"no release date or rule for quarter {p} in {RELEASE_TABLE}")
 
 
+@functools.lru_cache(maxsize=8192)  # pure: the release table is fixed for the process
 def bea_quarterly_published(quarter: str | pd.Period) -> dt.date:
     """When ``quarter``'s 71-industry GDP-by-industry figures became public: the history row covering it (quarters
     published only as history), else :func:`bea_quarterly_timing`."""
@@ -213,6 +215,7 @@ def bea_quarterly_published(quarter: str | pd.Period) -> dt.date:
     return bea_quarterly_timing(p)
 
 
+@functools.lru_cache(maxsize=8192)  # pure: the release table is fixed for the process
 def bea_annual_io_published(year: int) -> dt.date:
     """Annual summary IO tables for ``year``: the table's release date (2013-2024); September 26 of ``year + 2``
     before 2013 (conservative); September 30 of ``year + 1`` after the table."""
@@ -226,6 +229,7 @@ def bea_annual_io_published(year: int) -> dt.date:
     return dt.date(year + 1, 9, 30)
 
 
+@functools.lru_cache(maxsize=8192)  # pure: the release table is fixed for the process
 def bea_annual_gdp_by_industry_published(year: int) -> dt.date:
     """Annual GDP-by-industry figures for ``year``: the fourth-quarter release of that year, about March 31 of Y+1."""
     return dt.date(int(year) + 1, 3, 31)
