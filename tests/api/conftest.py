@@ -103,6 +103,19 @@ def subset_graph(qg):
                         manifest=qg.manifest)
 
 
+def wait_job(c, job_id: str, timeout: float = 180) -> dict:
+    """Poll ``/v1/jobs/{id}`` until the job has succeeded or failed (AssertionError after ``timeout`` s)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        j = c.get(f"/v1/jobs/{job_id}", headers=READ).json()
+        if j["status"] in ("succeeded", "failed"):
+            return j
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
 def api_settings_for(home: Path, **kw) -> ApiSettings:
     kw.setdefault("keys", [READ_ENTRY, OPERATE_ENTRY])
     kw.setdefault("rate_limit_per_second", 10_000.0)

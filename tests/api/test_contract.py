@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from pipeline.graphs import impact_report
 
-from .conftest import OPERATE, QUARTERS, READ, make_app
+from .conftest import OPERATE, QUARTERS, READ, make_app, wait_job
 
 
 @pytest.fixture(scope="module")
@@ -327,7 +327,7 @@ def test_operate_build_job_refreshes_the_catalog(built, tmp_path):
         before = c.get("/v1/industries/5415/impact", headers=READ).json()
         r = c.post("/v1/operate/build", headers=OPERATE, json={"quarters": "2024Q1"})
         assert r.status_code == 202 and r.headers["location"] == f"/v1/jobs/{r.json()['id']}"
-        job = _wait(c, r.json()["id"])
+        job = wait_job(c, r.json()["id"])
         assert job["status"] == "succeeded", job
         assert job["result"][0]["quarter"] == "2024Q1"
         qs = [q["quarter"] for q in c.get("/v1/quarters", headers=READ).json()["items"]]
@@ -340,7 +340,7 @@ def test_operate_rebalance_job(client, built):
     r = client.post("/v1/portfolio/rebalance", headers=OPERATE,
                     json={"date": "2023-03-02", "universe": "synth20", "nav_usd": 2e7})
     assert r.status_code == 202, r.text
-    job = _wait(client, r.json()["id"])
+    job = wait_job(client, r.json()["id"])
     assert job["status"] == "succeeded", job
     assert job["result"]["date"] == "2023-03-02" and job["result"]["nav_usd"] == 2e7
     assert get(client, "/v1/portfolio/synth20/dates")["items"] == ["2023-03-01", "2023-03-02"]
@@ -348,11 +348,3 @@ def test_operate_rebalance_job(client, built):
     assert_problem(r, 404, "'nosuch'")
 
 
-def _wait(c, job_id, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        j = c.get(f"/v1/jobs/{job_id}", headers=READ).json()
-        if j["status"] in ("succeeded", "failed"):
-            return j
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s")

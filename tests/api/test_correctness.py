@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import OPERATE, READ, make_app
+from .conftest import OPERATE, READ, make_app, wait_job
 
 
 @pytest.fixture(scope="module")
@@ -19,14 +19,6 @@ def client(built, embedded_store):
         yield c
 
 
-def _wait(c, job_id, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        j = c.get(f"/v1/jobs/{job_id}", headers=READ).json()
-        if j["status"] in ("succeeded", "failed"):
-            return j
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
 
 
 def _problem(r, status, *needles):
@@ -45,7 +37,7 @@ def test_daily_step_through_the_api_records_a_check_the_api_reads_back(client, b
     r = client.post("/v1/portfolio/rebalance", headers=OPERATE,
                     json={"date": "2023-03-06", "universe": "synth20", "nav_usd": 3e7})
     assert r.status_code == 202, r.text
-    job = _wait(client, r.json()["id"])
+    job = wait_job(client, r.json()["id"])
     assert job["status"] == "succeeded", job
     audit = job["result"]["compliance"]["audit"]
     assert audit["state_dir"].endswith("compliance/synth20")
