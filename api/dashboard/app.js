@@ -400,9 +400,12 @@ async function loadBacktest(u) {
     throw e;
   }
   const m = bt.metrics;
-  const bench = m.benchmark ? ` against ${m.benchmark}` : "";
-  $("#backtest-meta").textContent = `${m.start || ""}..${m.end || ""}${bench}, rebalance every ${m.rebalance_every_days || "?"} days, compliance ${m.compliance_mode || "?"}` +
-    (m.tracking_error != null ? `; tracking error ${pct(m.tracking_error)} (budget ${pct(m.tracking_error_budget)}), information ratio ${fixed(m.information_ratio, 2)} (t ${fixed(m.information_ratio_t, 2)})` : "");
+  const bench = (m.mandate && m.mandate.name ? `${m.mandate.name} (mandate ${m.mandate.mandate}) ` : "") + (m.benchmark ? `against ${m.benchmark} ` : "");
+  $("#backtest-meta").textContent = `${bench}${m.start || ""}..${m.end || ""}, rebalance every ${m.rebalance_every_days || "?"} days, compliance ${m.compliance_mode || "?"}` +
+    (m.tracking_error != null ? `; tracking error ${pct(m.tracking_error)} (budget ${pct(m.tracking_error_budget)}), information ratio ${fixed(m.information_ratio, 2)} (t ${fixed(m.information_ratio_t, 2)})` : "") +
+    (m.forecast_contribution ? `; forecasts' contribution ${pct(m.forecast_contribution.active_return, 2)}/yr (t ${fixed(m.forecast_contribution.t_stat, 2)})` : "") +
+    (m.active_breaches != null ? `; active breaches ${typeof m.active_breaches === "object" ? JSON.stringify(m.active_breaches) : m.active_breaches}` : "") +
+    (m.skill_note ? `. ${m.skill_note}` : "");
   const rows = [["policy", m], ...Object.entries(m.alternatives || {})];
   $("#backtest-table tbody").innerHTML = rows.map(([name, r]) => `<tr><td>${esc(name)}</td><td class="num">${pct(r.cagr, 2)}</td><td class="num">${pct(r.volatility, 1)}</td><td class="num">${fixed(r.sharpe, 2)}</td><td class="num">${pct(r.max_drawdown, 1)}</td><td class="num">${pct(r.turnover_annual, 1)}</td><td class="num">${pct(r.cost_annual, 3)}</td></tr>`).join("");
   const box = $("#backtest-plots");
