@@ -7,6 +7,11 @@ pooled out-of-sample forecasts give, per target and model: mean pinball loss, MA
 of each quantile, and for returns the per-quarter rank IC with its t-statistic (:mod:`gnn.metrics`). The GNN is an
 ensemble of ``n_seeds`` networks; the spread of the members' pinball losses is reported too.
 
+An origin is scored only when at least ``min_train`` snapshots were public by its as-of date. Quarterly GDP by
+industry at 71 industries was public only from 2012 until the November 2018 update carried it back to 2005
+(:mod:`ingest.calendar`), so with ``first_test = 2015Q1`` and ``step = 4`` the first scored origin is 2018Q1 (16
+public snapshots, 2014Q1-2017Q4) and the next ones train on the whole history from 2006.
+
 The Diebold-Mariano test compares the GNN with the best baseline (lowest pooled pinball loss) on the per-quarter
 mean pinball loss. The learning curve refits on the latest ``m`` public snapshots before a fixed final test block,
 for several ``m``. ``winner`` is the model with the lowest pooled pinball loss, whichever it is.

@@ -210,7 +210,8 @@ def dated_gdp(gdp: pd.DataFrame) -> pd.DataFrame:
     """Quarterly rows of ``bea_gdp_by_industry`` re-dated from the release-date table (annual rows unchanged).
 
     ``timing_date`` = the regular release that first carried the quarter (:func:`ingest.calendar.bea_quarterly_timing`)
-    and ``published_date`` = when its 71-industry figures became public (:func:`ingest.calendar.bea_quarterly_published`),
+    and ``published_date`` = when its 71-industry figures became public
+    (:func:`ingest.calendar.bea_quarterly_published`),
     each capped at the release date of the vintage holding the figure (``vintage``) where the table has it. Computed
     here, not taken from the warehouse, so a change of the table needs no re-ingest. Idempotent."""
     if "timing_date" in gdp.columns:

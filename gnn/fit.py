@@ -32,6 +32,8 @@ from .model import GraphBatch, TemporalIOGNN
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CROSSWALK = REPO / "data" / "crosswalks" / "securities_bea.csv"
+#: standard deviation given to a feature with no value in the training window: any later value standardises to 0
+NEVER_SEEN_SD = 1e300
 
 
 @dataclass
@@ -104,8 +106,12 @@ class Standardizer:
         with warnings.catch_warnings():  # all-NaN columns: handled below
             warnings.simplefilter("ignore", RuntimeWarning)
             m, s = np.nanmean(a, axis=0), np.nanstd(a, axis=0)
-        m = np.where(np.isfinite(m), m, 0.0)
+        seen = np.isfinite(m)
+        m = np.where(seen, m, 0.0)
         s = np.where(np.isfinite(s) & (s > 1e-12), s, 1.0)
+        # a column never observed in the training window (e.g. an AI metric before its inputs were published) must
+        # contribute nothing when it appears later: its weights never learnt from it, so it standardises to 0
+        s = np.where(seen, s, NEVER_SEEN_SD)
         return m, s
 
     @classmethod

@@ -11,7 +11,8 @@ of their place in the release schedule (for historical training snapshots) and t
 1. **IO structure**: the latest annual summary IO year whose tables were published by then
    (:func:`ingest.calendar.bea_annual_io_published`: since 2013 year ``Y`` arrives with the annual update of
    ``Y + 1``, late October to mid November for 2013-2018 and late September since 2020; before 2013, conservatively,
-   September of ``Y + 2``), after redefinitions. ``B = U diag(g)^-1``, ``D = V diag(q)^-1``, ``A = D B``, ``Z = D U`` (:mod:`graph.io_math`).
+   September of ``Y + 2``), after redefinitions. ``B = U diag(g)^-1``, ``D = V diag(q)^-1``, ``A = D B``,
+   ``Z = D U`` (:mod:`graph.io_math`).
 2. **SUPPLIES**: ``Z`` balanced by RAS to the quarter's gross output and intermediate inputs (SAAR,
    :mod:`graph.quarterly`); ``coefficient`` = flow / buyer's quarterly gross output.
 3. **EMPLOYS**: the latest OEWS year published by then at its finest industry detail, allocated to BEA industries

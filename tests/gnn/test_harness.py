@@ -206,3 +206,15 @@ def test_point_in_time_history_trains_per_block_and_reuses_models(ds, tmp_path):
     pd.testing.assert_frame_equal(before, pd.read_parquet(rows[5]["path"]))
     with pytest.raises(ValueError, match="step"):
         history(tmp_path, first="2015Q1", step=0, config=SMALL, dataset=ds)
+
+
+def test_feature_unseen_in_training_contributes_nothing_later():
+    # an AI metric missing in every training snapshot (inputs unpublished) and present at the test quarter
+    from gnn.fit import Standardizer
+
+    train = np.array([[1.0, np.nan], [3.0, np.nan]])
+    m, s = Standardizer._ms(train)
+    st = Standardizer(m.tolist(), s.tolist(), [], [], {}, {})
+    z = st.x(np.array([[2.0, 22.5]]))
+    assert z[0, 0] == pytest.approx(0.0) and z[0, 1] == 0.0
+    assert st.x(np.array([[5.0, np.nan]]))[0, 1] == 0.0

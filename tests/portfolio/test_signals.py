@@ -49,7 +49,8 @@ def test_forecast_expires_at_the_end_of_its_quarter(with_quarter):
     # without a quarter column: 63 business days (weekdays) after 2024-12-31 is Friday 2025-03-28
     last = er.estimate(pd.Timestamp("2025-03-31" if with_quarter else "2025-03-28"), expo, rets, 0.0)
     assert last.info["source"] == "forecast" and last.mu["x"] == pytest.approx(0.001)
-    for t in ("2025-04-01", "2025-04-15") if with_quarter else ("2025-03-31", "2025-04-15"):  # within the old 120-day window, but past the forecast's quarter
+    # within the old 120-day window, but past the forecast's quarter (horizon)
+    for t in ("2025-04-01", "2025-04-15") if with_quarter else ("2025-03-31", "2025-04-15"):
         assert er.estimate(pd.Timestamp(t), expo, rets, 0.0).info["source"] == "prior_fallback"
     # a forecast is never used on or before its own date
     assert er.estimate(pd.Timestamp("2024-12-31"), expo, rets, 0.0).info["source"] == "prior_fallback"
