@@ -60,8 +60,12 @@ def predict(home: str | Path, *, quarter: str | None = None, model_id: str | Non
 def history(home: str | Path, *, first: str = "2015Q1", last: str | None = None, step: int = 4, config=None,
             dataset: ForecastDataset | None = None, crosswalk: pd.DataFrame | None = None,
             supplies: pd.DataFrame | None = None, graph_metrics: pd.DataFrame | None = None,
-            progress=None) -> list[dict]:
+            progress=None, min_train: int = 16) -> list[dict]:
     """Point-in-time forecasts for every quarter ``first .. last`` (default: the dataset's last snapshot).
+
+    As in the walk-forward evaluation (:func:`gnn.evaluate.walk_forward_splits`), a block whose origin had fewer than
+    ``min_train`` public snapshots is skipped (no model could be trained on what was public then: before the
+    November 2018 update the 71-industry history began in 2012), and the skip is reported through ``progress``.
 
     Quarters are taken in blocks of ``step``; the block starting at quarter ``o`` is forecast by a model trained on
     the snapshots whose targets were public by ``o``'s as-of date (``ForecastDataset.known_snapshots``), stored in
@@ -85,6 +89,10 @@ def history(home: str | Path, *, first: str = "2015Q1", last: str | None = None,
     out: list[dict] = []
     for o in range(lo, hi + 1, step):
         origin = ds.quarters[o]
+        public = len(ds.known_snapshots(ds.as_of[o]))
+        if public < min_train:
+            say(f"skip {origin}: only {public} snapshots were public by {ds.as_of[o]} (at least {min_train} needed)")
+            continue
         mid = model_id_for(cfg, ds.key, origin)
         trained = not (models_dir(home) / mid / "weights.pt").exists()
         if trained:
@@ -99,4 +107,6 @@ def history(home: str | Path, *, first: str = "2015Q1", last: str | None = None,
             out.append({"quarter": q, "as_of_date": ds.as_of[s], "model_id": mid, "n_industries": int(len(frame)),
                         "path": str(path), "trained": trained})
             say(f"forecast {q} (as of {ds.as_of[s]})")
+    if not out:
+        raise ValueError(f"no quarter {first}..{ds.quarters[hi]} had {min_train} public snapshots to train on")
     return out

@@ -179,7 +179,7 @@ def test_ddp_two_ranks_match_single_process(frames, ds, tmp_path):
 def test_point_in_time_history_trains_per_block_and_reuses_models(ds, tmp_path):
     from gnn.predict import history
 
-    rows = history(tmp_path, first="2015Q1", last="2016Q2", step=4, config=SMALL, dataset=ds)
+    rows = history(tmp_path, first="2015Q1", last="2016Q2", step=4, config=SMALL, dataset=ds, min_train=1)
     assert [r["quarter"] for r in rows] == ["2015Q1", "2015Q2", "2015Q3", "2015Q4", "2016Q1", "2016Q2"]
     # one model per block of four quarters, named by the block's first quarter
     assert {r["model_id"].split("-")[1] for r in rows[:4]} == {"2015Q1"}
@@ -201,11 +201,19 @@ def test_point_in_time_history_trains_per_block_and_reuses_models(ds, tmp_path):
     assert m[1] > m[0]
     # a re-run reuses the registry's models and rewrites identical forecasts
     before = pd.read_parquet(rows[5]["path"])
-    again = history(tmp_path, first="2015Q1", last="2016Q2", step=4, config=SMALL, dataset=ds)
+    again = history(tmp_path, first="2015Q1", last="2016Q2", step=4, config=SMALL, dataset=ds, min_train=1)
     assert not any(r["trained"] for r in again)
     pd.testing.assert_frame_equal(before, pd.read_parquet(rows[5]["path"]))
     with pytest.raises(ValueError, match="step"):
         history(tmp_path, first="2015Q1", step=0, config=SMALL, dataset=ds)
+    # a block whose origin had too few public snapshots is skipped, as in the walk-forward evaluation
+    n0 = len(ds.known_snapshots(ds.as_of[ds.index_of("2015Q1")]))
+    said = []
+    later = history(tmp_path, first="2015Q1", last="2016Q2", step=4, config=SMALL, dataset=ds, min_train=n0 + 1,
+                    progress=said.append)
+    assert [r["quarter"] for r in later] == ["2016Q1", "2016Q2"] and any(m.startswith("skip 2015Q1") for m in said)
+    with pytest.raises(ValueError, match="public snapshots"):
+        history(tmp_path, first="2015Q1", last="2016Q2", step=4, config=SMALL, dataset=ds, min_train=10_000)
 
 
 def test_feature_unseen_in_training_contributes_nothing_later():
