@@ -119,14 +119,37 @@ def backtest(settings: Settings, start: str | None = None, end: str | None = Non
     if not wh.has("market"):
         raise DailyError("the warehouse has no market data: run `econgraph ingest --source market` first")
     uni = load_universe(universe, wh)
+    forecasts = load_forecasts(settings, wh)
     res = run_backtest(start, end, universe, home=settings.home, rebalance_every=every,
-                       config=PolicyConfig(compliance=compliance_mode), forecasts=load_forecasts(settings, wh),
+                       config=PolicyConfig(compliance=compliance_mode), forecasts=forecasts,
                        alternatives=alternatives, ablation=ablation, warehouse=wh, universe_obj=uni,
                        mandate="auto" if mandate else None)
+    res["forecast_models"] = forecast_models(settings, forecasts)
     surv = backtest_survivorship(uni, res["start"], res["end"])
     if surv is not None:
         res["survivorship"] = surv
     return res
+
+
+def forecast_models(settings: Settings, forecasts: pd.DataFrame | None) -> dict[str, Any]:
+    """Which GNN the backtest traded: the model ids behind its forecasts and their configurations (seeds, width,
+    epochs) from the registry, so a figure is never read as the evaluated ensemble's when it is not."""
+    import json
+
+    if forecasts is None or "model_id" not in forecasts:
+        return {"models": [], "note": "no GNN forecast: every decision used the CAPM prior"}
+    ids = sorted(forecasts["model_id"].dropna().astype(str).unique())
+    configs = set()
+    for mid in ids:
+        p = settings.home / "models" / mid / "config.json"
+        if p.is_file():
+            c = json.loads(p.read_text())
+            configs.add(tuple((k, c.get(k)) for k in ("n_seeds", "hidden", "max_epochs")))
+    conf = [dict(c) for c in sorted(configs, key=str)]
+    return {"models": ids, "configurations": conf,
+            "note": f"{len(ids)} point-in-time models of configuration(s) {conf}; the README's walk-forward "
+                    f"figures belong to the configuration `econgraph forecast evaluate` used, not necessarily "
+                    f"this one"}
 
 
 def backtest_survivorship(uni, start: str, end: str) -> dict[str, Any] | None:
