@@ -30,7 +30,7 @@ from ingest.storage import atomic_path, atomic_write_json
 
 SCHEMA_VERSION = 1
 #: version of the feature construction (bumped when gnn.features changes what a snapshot holds)
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 NODE_TARGETS = ("go_growth", "excess_return")
 EDGE_TARGET = "flow_growth"
@@ -263,7 +263,7 @@ def _assemble(supplies, node_features, targets, max_edges, key, params) -> Forec
 
 # ---------------------------------------------------------------------------------------------- warehouse
 WAREHOUSE_TABLES = ("bea_gdp_by_industry", "bea_io_summary", "market_fred", "market_ff_factors",
-                    "market_sp500_prices", "market_sp500_constituents", "market_etf_prices")
+                    "market_sp500_prices", "market_sp500_constituents", "market_etf_prices", "sp500_membership")
 
 
 def dataset_from_warehouse(home: str | Path, crosswalk: pd.DataFrame, *, supplies: pd.DataFrame | None = None,
@@ -283,7 +283,7 @@ def dataset_from_warehouse(home: str | Path, crosswalk: pd.DataFrame, *, supplie
     cache = Path(home) / "cache" / "gnn"
     # cheap outer key: warehouse manifests (parser version + input sha256s) + crosswalk + parameters + the release-date
     # table and the feature version (publication dates are applied here, not at ingest)
-    manifests = {src: (wh.manifest(src) or {}).get("key") for src in ("bea", "market")}
+    manifests = {src: (wh.manifest(src) or {}).get("key") for src in ("bea", "market", "sp500")}
     outer = dataset_key({"crosswalk": crosswalk,
                          **({"supplies": supplies} if supplies is not None else {}),
                          **({"graph_metrics": graph_metrics} if graph_metrics is not None else {})},
