@@ -268,12 +268,15 @@ WAREHOUSE_TABLES = ("bea_gdp_by_industry", "bea_io_summary", "market_fred", "mar
 
 def dataset_from_warehouse(home: str | Path, crosswalk: pd.DataFrame, *, supplies: pd.DataFrame | None = None,
                            graph_metrics: pd.DataFrame | None = None, max_edges: int = 300,
-                           quarters: list[str] | None = None) -> ForecastDataset:
+                           quarters: list[str] | None = None,
+                           text_index: pd.DataFrame | None = None) -> ForecastDataset:
     """Build the dataset from the warehouse under ``home`` (cached under ``<home>/cache/gnn``).
 
     ``supplies``: quarterly SUPPLIES edges from the graph store; when ``None`` they are derived from the BEA tables
     (:func:`gnn.features.supplies_from_warehouse`). ``graph_metrics``: optional per-industry metrics keyed by graph
-    quarter (e.g. AI-impact), joined to each snapshot's information quarter.
+    quarter (e.g. AI-impact), joined to each snapshot's information quarter. ``text_index``: optional Beige Book
+    index table (``<home>/text/index.parquet``), added as the node feature ``beige_index``
+    (:func:`gnn.features.attach_text_index`, point in time by release date).
     """
     from ingest.warehouse import Warehouse
 
@@ -286,7 +289,8 @@ def dataset_from_warehouse(home: str | Path, crosswalk: pd.DataFrame, *, supplie
     manifests = {src: (wh.manifest(src) or {}).get("key") for src in ("bea", "market", "sp500")}
     outer = dataset_key({"crosswalk": crosswalk,
                          **({"supplies": supplies} if supplies is not None else {}),
-                         **({"graph_metrics": graph_metrics} if graph_metrics is not None else {})},
+                         **({"graph_metrics": graph_metrics} if graph_metrics is not None else {}),
+                         **({"text_index": text_index} if text_index is not None else {})},
                         {"manifests": manifests, "max_edges": max_edges, "quarters": quarters,
                          "release_dates": calendar.release_table_digest(), "features_version": FEATURES_VERSION})
     pointer = cache / f"warehouse-{outer[:16]}.json"
@@ -298,6 +302,8 @@ def dataset_from_warehouse(home: str | Path, crosswalk: pd.DataFrame, *, supplie
     nf, tg = F.node_features_and_targets(tables, crosswalk, quarters)
     if graph_metrics is not None:
         nf = F.attach_graph_quarter_metrics(nf, graph_metrics)
+    if text_index is not None:
+        nf = F.attach_text_index(nf, text_index)
     if supplies is None:
         supplies = F.supplies_from_warehouse(tables["bea_gdp_by_industry"], wh.read("bea_io_summary"))
     ds = build_dataset(supplies[list(SUPPLIES_COLUMNS)], nf, tg, max_edges=max_edges, cache_dir=cache)

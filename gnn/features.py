@@ -438,3 +438,43 @@ def attach_graph_quarter_metrics(node_features: pd.DataFrame, metrics: pd.DataFr
         pub = pd.to_datetime(out[metric_publication_column(c)])
         out.loc[~(pub <= as_of), c] = np.nan
     return out.drop(columns=[c for c in (LABOUR_PUBLISHED, AI_PUBLISHED) if c in out.columns])
+
+
+# ------------------------------------------------------------------------------------------------ Beige Book text
+#: node feature added by :func:`attach_text_index` (optional: ``EvalConfig.text_index``)
+TEXT_FEATURE = "beige_index"
+TEXT_INDEX_COLUMNS = ("bea_code", "edition", "published_date", "index")
+
+
+def attach_text_index(node_features: pd.DataFrame, text_index: pd.DataFrame) -> pd.DataFrame:
+    r"""Add ``beige_index``: each industry's Beige Book index (:mod:`scoring.text.index`, -1 all down .. +1 all up)
+    of the latest edition released on or before the snapshot's as-of date ``A_s`` (``published_date <= A_s``), the
+    rule of :func:`scoring.text.index.index_as_of`. An industry without an edition by ``A_s`` has NaN (fitters use
+    the training window's mean). ``text_index``: the ``index.parquet`` table (``bea_code, edition,
+    published_date, index``)."""
+    missing = [c for c in TEXT_INDEX_COLUMNS if c not in text_index.columns]
+    if missing:
+        raise ValueError(f"the Beige Book index table lacks columns {missing}; expected {list(TEXT_INDEX_COLUMNS)}")
+    if TEXT_FEATURE in node_features.columns:
+        raise ValueError(f"{TEXT_FEATURE!r} is already among the node features")
+    idx = text_index.loc[:, list(TEXT_INDEX_COLUMNS)].copy()
+    idx["bea_code"] = idx["bea_code"].astype(str)
+    idx["published_date"] = pd.to_datetime(idx["published_date"])
+    if idx["published_date"].isna().any():
+        r = int(np.flatnonzero(idx["published_date"].isna().to_numpy())[0])
+        raise ValueError(f"Beige Book index row {r} ({idx['bea_code'].iloc[r]}, edition {idx['edition'].iloc[r]}) "
+                         "has no published_date")
+    # latest edition by release date; ties (one release) broken by edition, as index_as_of sorts by edition
+    idx = idx.sort_values(["published_date", "edition"])
+    out = node_features.copy()
+    out[TEXT_FEATURE] = np.nan
+    as_of = pd.to_datetime(out["as_of_date"])
+    for code, g in idx.groupby("bea_code", sort=False):
+        rows = np.flatnonzero((out["bea_code"].astype(str) == code).to_numpy())
+        if not len(rows):
+            continue
+        pub = g["published_date"].to_numpy(dtype="datetime64[ns]")
+        k = np.searchsorted(pub, as_of.iloc[rows].to_numpy(dtype="datetime64[ns]"), side="right") - 1
+        vals = g["index"].to_numpy(float)
+        out.iloc[rows, out.columns.get_loc(TEXT_FEATURE)] = np.where(k >= 0, vals[np.maximum(k, 0)], np.nan)
+    return out

@@ -47,8 +47,7 @@ def test_rows_before_inclusion_do_not_count(semis):
     assert raw.loc[pd.Timestamp("2014-05-07"), "n_securities"] > len(before)
     # AVGO before its inclusion never contributes: on every day before 2014-05-08 its return is not in the mean
     early = d.index[(d.index >= pd.Timestamp("2010-01-04")) & (d.index < pd.Timestamp("2014-05-08"))]
-    with_avgo = r.loc[early, [c for c in r.columns]].copy()
-    assert with_avgo["AVGO"].notna().sum() > 1000  # the panel does hold those rows ...
+    assert r.loc[early, "AVGO"].notna().sum() > 1000  # the panel does hold those rows ...
     assert not np.isclose(raw.loc[early, "return_decimal"], d.loc[early, "return_decimal"]).all()  # ... now unused
 
 
@@ -83,3 +82,30 @@ def test_membership_is_required_and_checked(warehouse):
                         "end_date": [None, "2016-01-01"]})
     with pytest.raises(IngestError, match=r"row 2.*start_date"):
         F.membership_mask(bad, pd.DatetimeIndex(["2020-01-02"]), ["AVGO", "AMD"])
+
+
+def test_text_feature_is_the_latest_edition_released_by_the_as_of_date(tmp_path):
+    from scoring.text.index import index_as_of, out_dir
+
+    # a small index: industry 334 has editions released on and after as-of dates, 211 starts late, 22 has none
+    idx = pd.DataFrame({
+        "bea_code": ["334", "334", "334", "334", "211"],
+        "edition": ["2015-05", "2015-06", "2015-07", "2015-09", "2015-09"],
+        "published_date": pd.to_datetime(["2015-05-27", "2015-06-30", "2015-07-15", "2015-09-02", "2015-09-02"]),
+        "index": [0.10, -0.20, 0.30, 0.40, -0.50]})
+    out_dir(tmp_path).mkdir(parents=True)
+    idx.to_parquet(out_dir(tmp_path) / "index.parquet")
+    nf = pd.DataFrame([(q, c) for q in ("2015Q3", "2015Q4") for c in ("334", "211", "22")],
+                      columns=["quarter", "bea_code"])
+    nf["as_of_date"] = [F.as_of_date(q) for q in nf["quarter"]]  # 2015-06-30 and 2015-09-30
+    got = F.attach_text_index(nf, idx).set_index(["quarter", "bea_code"])[F.TEXT_FEATURE]
+    # the edition released on the as-of date itself counts; the one released the day after does not
+    assert got[("2015Q3", "334")] == -0.20 and got[("2015Q4", "334")] == 0.40
+    assert np.isnan(got[("2015Q3", "211")]) and got[("2015Q4", "211")] == -0.50
+    assert got.xs("22", level="bea_code").isna().all()
+    for q in ("2015Q3", "2015Q4"):  # the same rule as scoring.text.index.index_as_of
+        ref = index_as_of(tmp_path, F.as_of_date(q), ["334", "211", "22"]).set_index("bea_code")["index"]
+        pd.testing.assert_series_equal(got.xs(q, level="quarter").dropna().sort_index(),
+                                       ref.sort_index().rename(F.TEXT_FEATURE), check_names=False)
+    with pytest.raises(ValueError, match="published_date"):
+        F.attach_text_index(nf, idx.drop(columns="published_date"))
