@@ -30,7 +30,7 @@ from ingest.storage import atomic_path, atomic_write_json
 
 SCHEMA_VERSION = 1
 #: version of the feature construction (bumped when gnn.features changes what a snapshot holds)
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 NODE_TARGETS = ("go_growth", "excess_return")
 EDGE_TARGET = "flow_growth"
@@ -263,17 +263,20 @@ def _assemble(supplies, node_features, targets, max_edges, key, params) -> Forec
 
 # ---------------------------------------------------------------------------------------------- warehouse
 WAREHOUSE_TABLES = ("bea_gdp_by_industry", "bea_io_summary", "market_fred", "market_ff_factors",
-                    "market_sp500_prices", "market_sp500_constituents", "market_etf_prices")
+                    "market_sp500_prices", "market_sp500_constituents", "market_etf_prices", "sp500_membership")
 
 
 def dataset_from_warehouse(home: str | Path, crosswalk: pd.DataFrame, *, supplies: pd.DataFrame | None = None,
                            graph_metrics: pd.DataFrame | None = None, max_edges: int = 300,
-                           quarters: list[str] | None = None) -> ForecastDataset:
+                           quarters: list[str] | None = None,
+                           text_index: pd.DataFrame | None = None) -> ForecastDataset:
     """Build the dataset from the warehouse under ``home`` (cached under ``<home>/cache/gnn``).
 
     ``supplies``: quarterly SUPPLIES edges from the graph store; when ``None`` they are derived from the BEA tables
     (:func:`gnn.features.supplies_from_warehouse`). ``graph_metrics``: optional per-industry metrics keyed by graph
-    quarter (e.g. AI-impact), joined to each snapshot's information quarter.
+    quarter (e.g. AI-impact), joined to each snapshot's information quarter. ``text_index``: optional Beige Book
+    index table (``<home>/text/index.parquet``), added as the node feature ``beige_index``
+    (:func:`gnn.features.attach_text_index`, point in time by release date).
     """
     from ingest.warehouse import Warehouse
 
@@ -283,10 +286,11 @@ def dataset_from_warehouse(home: str | Path, crosswalk: pd.DataFrame, *, supplie
     cache = Path(home) / "cache" / "gnn"
     # cheap outer key: warehouse manifests (parser version + input sha256s) + crosswalk + parameters + the release-date
     # table and the feature version (publication dates are applied here, not at ingest)
-    manifests = {src: (wh.manifest(src) or {}).get("key") for src in ("bea", "market")}
+    manifests = {src: (wh.manifest(src) or {}).get("key") for src in ("bea", "market", "sp500")}
     outer = dataset_key({"crosswalk": crosswalk,
                          **({"supplies": supplies} if supplies is not None else {}),
-                         **({"graph_metrics": graph_metrics} if graph_metrics is not None else {})},
+                         **({"graph_metrics": graph_metrics} if graph_metrics is not None else {}),
+                         **({"text_index": text_index} if text_index is not None else {})},
                         {"manifests": manifests, "max_edges": max_edges, "quarters": quarters,
                          "release_dates": calendar.release_table_digest(), "features_version": FEATURES_VERSION})
     pointer = cache / f"warehouse-{outer[:16]}.json"
@@ -298,6 +302,8 @@ def dataset_from_warehouse(home: str | Path, crosswalk: pd.DataFrame, *, supplie
     nf, tg = F.node_features_and_targets(tables, crosswalk, quarters)
     if graph_metrics is not None:
         nf = F.attach_graph_quarter_metrics(nf, graph_metrics)
+    if text_index is not None:
+        nf = F.attach_text_index(nf, text_index)
     if supplies is None:
         supplies = F.supplies_from_warehouse(tables["bea_gdp_by_industry"], wh.read("bea_io_summary"))
     ds = build_dataset(supplies[list(SUPPLIES_COLUMNS)], nf, tg, max_edges=max_edges, cache_dir=cache)

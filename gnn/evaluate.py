@@ -44,6 +44,9 @@ class EvalConfig:
     learning_curve_test: int = 8
     learning_curve_models: tuple = ("gnn", "ridge", "lightgbm")
     dm_lags: int | None = None
+    #: add the Beige Book index (``<home>/text/index.parquet``, ``econgraph text build``) as the node feature
+    #: ``beige_index`` (point in time by release date, :func:`gnn.features.attach_text_index`)
+    text_index: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -219,8 +222,13 @@ def evaluate(home: str | Path | None = None, *, config: EvalConfig | None = None
     if dataset is None:
         if home is None:
             raise ValueError("give a home directory or a dataset")
+        text = None
+        if cfg.text_index:
+            from scoring.text.index import load_index
+
+            text = load_index(home)
         dataset = dataset_from_warehouse(home, crosswalk if crosswalk is not None else load_crosswalk(),
-                                         supplies=supplies, graph_metrics=graph_metrics)
+                                         supplies=supplies, graph_metrics=graph_metrics, text_index=text)
     t0 = time.perf_counter()
     result = run_walk_forward(dataset, cfg, progress)
     result["walk_forward_seconds"] = time.perf_counter() - t0

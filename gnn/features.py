@@ -28,8 +28,9 @@ Timing convention (one *snapshot* per decision quarter ``s``)
   - ``flow_growth`` (edges, built in :mod:`gnn.dataset`): ``ln F_{L+1}(i, j) - ln F_L(i, j)`` of each SUPPLIES flow.
 
 The snapshot holds one vintage per source: historical figures carry their first-release *date* but the values of the
-snapshot's vintage (later revisions included); see :data:`ingest.calendar.SNAPSHOT_VINTAGE_NOTE`. The S&P 500 list is
-today's (survivorship bias in industry returns); both caveats are printed in the forecast report.
+snapshot's vintage (later revisions included); see :data:`ingest.calendar.SNAPSHOT_VINTAGE_NOTE`. Industry returns
+(:mod:`gnn.industry_returns`) count a stock of today's S&P 500 list only on the days it was an index member (point-in-
+time membership); companies that have left the index have no prices. Both caveats are printed in the forecast report.
 """
 from __future__ import annotations
 
@@ -42,13 +43,13 @@ import pandas as pd
 from ingest import calendar
 from ingest.errors import IngestError
 
-TRADING_DAYS_PER_YEAR = 252
-#: a quarter's return counts only if the security panel reaches within this many days of the quarter's end
-QUARTER_END_TOLERANCE_DAYS = 7
+# the crosswalk and industry returns live in .industry_returns; re-exported here, where the forecaster's inputs meet
+from .industry_returns import (CROSSWALK_COLUMNS, CROSSWALK_KINDS, MEMBERSHIP_COLUMNS,  # noqa: F401
+                               QUARTER_END_TOLERANCE_DAYS, TRADING_DAYS_PER_YEAR, industry_returns,
+                               membership_mask, price_panel, read_crosswalk, validate_crosswalk)
+
 #: FRED series used as macro features (same value for every industry in a snapshot)
 MACRO_SERIES = ("DGS10", "T10Y2Y", "VIXCLS", "TB3MS", "FEDFUNDS", "BAA", "AAA", "CPIAUCSL", "UNRATE", "ICSA")
-CROSSWALK_COLUMNS = ("kind", "key", "bea_code", "weight", "reasoning")
-CROSSWALK_KINDS = ("gics_sub_industry", "etf")
 
 
 # ------------------------------------------------------------------------------------------------ quarters
@@ -64,145 +65,6 @@ def quarter_range(first: str, last: str) -> list[str]:
 
 def _qshift(q: str, k: int) -> str:
     return str(pd.Period(q, freq="Q") + k)
-
-
-# ------------------------------------------------------------------------------------------------ crosswalk
-def read_crosswalk(path: str | Path) -> pd.DataFrame:
-    """Read ``data/crosswalks/securities_bea.csv``: ``kind`` (gics_sub_industry | etf), ``key`` (sub-industry name or
-    ETF ticker), ``bea_code``, ``weight`` (> 0; relative weight of the key within the industry), ``reasoning``."""
-    path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise IngestError(f"cannot read the securities crosswalk: {exc}", path=path) from exc
-    return validate_crosswalk(df, path=path)
-
-
-def validate_crosswalk(df: pd.DataFrame, path: str | Path | None = None) -> pd.DataFrame:
-    missing = [c for c in CROSSWALK_COLUMNS if c not in df.columns]
-    if missing:
-        raise IngestError("securities crosswalk lacks columns", path=path, expected=list(CROSSWALK_COLUMNS),
-                          got=list(df.columns))
-    out = df[list(CROSSWALK_COLUMNS)].copy()
-    for i, row in enumerate(out.itertuples(index=False), start=2):
-        if row.kind not in CROSSWALK_KINDS:
-            raise IngestError("unknown crosswalk kind", path=path, row=i, column="kind",
-                              expected=" | ".join(CROSSWALK_KINDS), got=row.kind)
-        try:
-            w = float(row.weight)
-        except (TypeError, ValueError):
-            w = float("nan")
-        if not np.isfinite(w) or w <= 0:
-            raise IngestError("crosswalk weight must be a positive number", path=path, row=i, column="weight",
-                              expected="a number > 0", got=row.weight)
-        if not str(row.key).strip() or not str(row.bea_code).strip():
-            raise IngestError("crosswalk key and bea_code must not be blank", path=path, row=i)
-    out["weight"] = out["weight"].astype(float)
-    dup = out.duplicated(["kind", "key", "bea_code"])
-    if dup.any():
-        r = int(np.flatnonzero(dup.to_numpy())[0]) + 2
-        raise IngestError("duplicated crosswalk row (kind, key, bea_code)", path=path, row=r)
-    return out
-
-
-# ------------------------------------------------------------------------------------------------ returns
-def price_panel(sp500_prices: pd.DataFrame, etf_prices: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One long price frame ``date, symbol, adj_close_usd`` from the S&P 500 (Yahoo symbols) and ETF tables.
-
-    S&P 500 closes flagged ``suspect_jump`` by the market parser are dropped (their day's return is not used)."""
-    sp = sp500_prices
-    if "return_flag" in sp.columns:
-        sp = sp[sp["return_flag"].isna()]
-    parts = [sp[["date", "symbol", "adj_close_usd"]]]
-    if etf_prices is not None:
-        parts.append(etf_prices.rename(columns={"ticker": "symbol"})[["date", "symbol", "adj_close_usd"]])
-    out = pd.concat(parts, ignore_index=True)
-    out["symbol"] = out["symbol"].astype(str)
-    out["date"] = pd.to_datetime(out["date"])
-    return out
-
-
-def _daily_industry_returns(prices: pd.DataFrame, constituents: pd.DataFrame,
-                            crosswalk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Daily industry returns (dates x bea_code) and the number of securities behind each (same shape)."""
-    wide = prices.pivot_table(index="date", columns="symbol", values="adj_close_usd", aggfunc="last").sort_index()
-    rets = wide.pct_change(fill_method=None).iloc[1:]
-    members = constituents.assign(yahoo_symbol=constituents["yahoo_symbol"].astype(str),
-                                  gics_sub_industry=constituents["gics_sub_industry"].astype(str))
-    groups: dict[tuple[str, str], list[str]] = {}
-    for kind, key in crosswalk[["kind", "key"]].drop_duplicates().itertuples(index=False):
-        if kind == "etf":
-            syms = [key]
-        else:
-            syms = members.loc[members["gics_sub_industry"] == key, "yahoo_symbol"].tolist()
-        groups[(kind, key)] = [s for s in syms if s in rets.columns]
-    num: dict[str, pd.Series] = {}
-    den: dict[str, pd.Series] = {}
-    cnt: dict[str, pd.Series] = {}
-    for row in crosswalk.itertuples(index=False):
-        syms = groups[(row.kind, row.key)]
-        if not syms:
-            continue
-        g = rets[syms]
-        grp = g.mean(axis=1, skipna=True)  # equal weight within the sub-industry / the ETF itself
-        n = g.notna().sum(axis=1)
-        ok = grp.notna()
-        num[row.bea_code] = num.get(row.bea_code, 0) + grp.fillna(0.0) * row.weight
-        den[row.bea_code] = den.get(row.bea_code, 0) + ok * row.weight
-        cnt[row.bea_code] = cnt.get(row.bea_code, 0) + n
-    if not num:
-        empty = pd.DataFrame(index=rets.index)
-        return empty, empty
-    num_df, den_df = pd.DataFrame(num), pd.DataFrame(den)
-    daily = num_df / den_df.where(den_df > 0)
-    return daily, pd.DataFrame(cnt).reindex(columns=daily.columns)
-
-
-def industry_returns(prices: pd.DataFrame, constituents: pd.DataFrame, crosswalk: pd.DataFrame,
-                     freq: str = "Q") -> pd.DataFrame:
-    r"""Industry returns from the securities mapped to each BEA industry.
-
-    Day ``t``: each crosswalk key ``k`` (a GICS sub-industry's current S&P 500 members, equally weighted, or one
-    ETF) has return ``g_{k,t}``; industry ``i``'s return is the exposure-weighted mean
-    ``r_{i,t} = sum_k w_{ik} g_{k,t} / sum_k w_{ik}`` over the keys with a price that day, ``w_{ik}`` being the
-    crosswalk ``weight`` (the share of key ``k``'s activity attributed to ``i``). Period returns compound the daily
-    ones: ``R = prod_t (1 + r_t) - 1``; ``vol_annualized = std(r_t) sqrt(252)``. A quarter or month counts only when the
-    price panel reaches within 7 days of its end (no partial periods).
-
-    ``prices``: long ``date, symbol, adj_close_usd`` (:func:`price_panel`); ``constituents``: ``yahoo_symbol,
-    gics_sub_industry``; ``crosswalk``: :func:`read_crosswalk`. Returns ``period`` (``"2024Q3"``, ``"2024-05"``, or
-    the date for ``freq="D"``), ``bea_code``, ``return_decimal``, ``vol_annualized`` (not for D), ``n_days``,
-    ``n_securities`` (mean count per day). Industries with no listed proxy are absent.
-    """
-    if freq not in ("D", "M", "Q"):
-        raise ValueError(f"freq must be 'D', 'M' or 'Q', got {freq!r}")
-    crosswalk = validate_crosswalk(crosswalk)
-    daily, counts = _daily_industry_returns(prices, constituents, crosswalk)
-    cols = ["period", "bea_code", "return_decimal", "n_days", "n_securities"]
-    if daily.shape[1] == 0:
-        return pd.DataFrame(columns=cols if freq == "D" else cols[:3] + ["vol_annualized"] + cols[3:])
-    if freq == "D":
-        out = daily.stack().rename("return_decimal").rename_axis(["period", "bea_code"]).reset_index()
-        out["n_days"] = 1
-        out["n_securities"] = counts.stack().reindex(pd.MultiIndex.from_frame(out[["period", "bea_code"]])).to_numpy()
-        return out[cols]
-    per = daily.index.to_period(freq)
-    last_day = prices["date"].max()
-    log1p = np.log1p(daily)
-    g = log1p.groupby(per)
-    ret = np.expm1(g.sum(min_count=1))
-    vol = daily.groupby(per).std() * np.sqrt(TRADING_DAYS_PER_YEAR)
-    ndays = daily.notna().groupby(per).sum()
-    nsec = counts.groupby(per).mean()
-    complete = [p.end_time.normalize() - pd.Timedelta(days=QUARTER_END_TOLERANCE_DAYS) <= last_day for p in ret.index]
-    frames = {"return_decimal": ret, "vol_annualized": vol, "n_days": ndays, "n_securities": nsec}
-    long = pd.concat({k: v[complete].stack() for k, v in frames.items()}, axis=1)
-    long.index = long.index.set_names(["period", "bea_code"])
-    long = long.reset_index()
-    long = long[(long["n_days"] > 0) & long["return_decimal"].notna()]
-    long["period"] = long["period"].astype(str)
-    return long[["period", "bea_code", "return_decimal", "vol_annualized", "n_days", "n_securities"]].reset_index(
-        drop=True)
 
 
 # ------------------------------------------------------------------------------------------------ GDP
@@ -498,7 +360,8 @@ def node_features_and_targets(tables: Mapping[str, pd.DataFrame], crosswalk: pd.
     """All node features and node targets from warehouse tables.
 
     ``tables``: ``bea_gdp_by_industry``, ``market_fred``, ``market_ff_factors``, ``market_sp500_prices``,
-    ``market_sp500_constituents`` and optionally ``market_etf_prices``. ``quarters``: decision quarters (default:
+    ``market_sp500_constituents``, ``sp500_membership`` (point-in-time index membership: a stock's return counts
+    only on its member days) and optionally ``market_etf_prices``. ``quarters``: decision quarters (default:
     every quarter whose as-of date has four quarters of published GDP history and at most one quarter beyond the
     last published GDP quarter, i.e. up to ``L_max + 2``).
 
@@ -513,6 +376,9 @@ def node_features_and_targets(tables: Mapping[str, pd.DataFrame], crosswalk: pd.
         r = int(np.flatnonzero(crosswalk["bea_code"].isin(unknown).to_numpy())[0]) + 2
         raise IngestError("securities crosswalk names BEA codes that are not summary industries", row=r,
                           column="bea_code", expected="one of the 71 BEA summary codes", got=unknown)
+    if "sp500_membership" not in tables:
+        raise IngestError("industry returns need the point-in-time S&P 500 membership: ingest the 'sp500' source",
+                          path="sp500_membership", expected="the sp500_membership table")
     if quarters is None:
         gq = sorted(gdp.loc[(gdp["frequency"] == "Q"), "ref_period"].astype(str).unique())
         quarters = quarter_range(_qshift(gq[0], 6), _qshift(gq[-1], 2))
@@ -520,7 +386,8 @@ def node_features_and_targets(tables: Mapping[str, pd.DataFrame], crosswalk: pd.
     gfeat = gdp_node_features(gdp, quarters)
     macro = macro_features(tables["market_fred"], quarters)
     prices = price_panel(tables["market_sp500_prices"], tables.get("market_etf_prices"))
-    qret = industry_returns(prices, tables["market_sp500_constituents"], crosswalk, freq="Q")
+    qret = industry_returns(prices, tables["market_sp500_constituents"], crosswalk, freq="Q",
+                            membership=tables["sp500_membership"])
     rfeat = return_features(qret, macro, quarters)
     nf = gfeat.merge(rfeat, on=["quarter", "bea_code"], how="left").merge(macro, on="quarter", how="left")
     nf["has_return"] = nf["has_return"].fillna(0.0)
@@ -572,3 +439,43 @@ def attach_graph_quarter_metrics(node_features: pd.DataFrame, metrics: pd.DataFr
         pub = pd.to_datetime(out[metric_publication_column(c)])
         out.loc[~(pub <= as_of), c] = np.nan
     return out.drop(columns=[c for c in (LABOUR_PUBLISHED, AI_PUBLISHED) if c in out.columns])
+
+
+# ------------------------------------------------------------------------------------------------ Beige Book text
+#: node feature added by :func:`attach_text_index` (optional: ``EvalConfig.text_index``)
+TEXT_FEATURE = "beige_index"
+TEXT_INDEX_COLUMNS = ("bea_code", "edition", "published_date", "index")
+
+
+def attach_text_index(node_features: pd.DataFrame, text_index: pd.DataFrame) -> pd.DataFrame:
+    r"""Add ``beige_index``: each industry's Beige Book index (:mod:`scoring.text.index`, -1 all down .. +1 all up)
+    of the latest edition released on or before the snapshot's as-of date ``A_s`` (``published_date <= A_s``), the
+    rule of :func:`scoring.text.index.index_as_of`. An industry without an edition by ``A_s`` has NaN (fitters use
+    the training window's mean). ``text_index``: the ``index.parquet`` table (``bea_code, edition,
+    published_date, index``)."""
+    missing = [c for c in TEXT_INDEX_COLUMNS if c not in text_index.columns]
+    if missing:
+        raise ValueError(f"the Beige Book index table lacks columns {missing}; expected {list(TEXT_INDEX_COLUMNS)}")
+    if TEXT_FEATURE in node_features.columns:
+        raise ValueError(f"{TEXT_FEATURE!r} is already among the node features")
+    idx = text_index.loc[:, list(TEXT_INDEX_COLUMNS)].copy()
+    idx["bea_code"] = idx["bea_code"].astype(str)
+    idx["published_date"] = pd.to_datetime(idx["published_date"])
+    if idx["published_date"].isna().any():
+        r = int(np.flatnonzero(idx["published_date"].isna().to_numpy())[0])
+        raise ValueError(f"Beige Book index row {r} ({idx['bea_code'].iloc[r]}, edition {idx['edition'].iloc[r]}) "
+                         "has no published_date")
+    # latest edition by release date; ties (one release) broken by edition, as index_as_of sorts by edition
+    idx = idx.sort_values(["published_date", "edition"])
+    out = node_features.copy()
+    out[TEXT_FEATURE] = np.nan
+    as_of = pd.to_datetime(out["as_of_date"])
+    for code, g in idx.groupby("bea_code", sort=False):
+        rows = np.flatnonzero((out["bea_code"].astype(str) == code).to_numpy())
+        if not len(rows):
+            continue
+        pub = g["published_date"].to_numpy(dtype="datetime64[ns]")
+        k = np.searchsorted(pub, as_of.iloc[rows].to_numpy(dtype="datetime64[ns]"), side="right") - 1
+        vals = g["index"].to_numpy(float)
+        out.iloc[rows, out.columns.get_loc(TEXT_FEATURE)] = np.where(k >= 0, vals[np.maximum(k, 0)], np.nan)
+    return out

@@ -137,8 +137,10 @@ def render_markdown(result: dict, images: list[str]) -> str:
     lines += ["## Timing", "", "Fit + predict seconds over the walk-forward: " + ", ".join(
         f"{m} {s:.1f}" for m, s in result["fit_seconds"].items()) + ".", ""]
     lines += ["## Caveats", "", f"- {SNAPSHOT_VINTAGE_NOTE}",
-              "- Industry returns use today's S&P 500 members (survivorship bias) and the sector/industry ETFs of "
-              "the crosswalk; industries without a listed proxy are masked out of return losses.",
+              "- Industry returns use today's S&P 500 members, each only on the days it was an index member "
+              "(point-in-time membership), and the sector/industry ETFs of the crosswalk (all still trading). "
+              "Remaining survivorship: companies that left the index have no prices, and sub-industries are "
+              "today's GICS classes. Industries without a listed proxy are masked out of return losses.",
               "- Quarterly SUPPLIES flows are RAS estimates scaled from annual tables (BEA publishes no quarterly "
               "flow matrix): flow growth largely mirrors gross-output and intermediate-input growth.",
               "- Point baselines get their quantiles from in-sample residuals, which tends to make them "

@@ -25,7 +25,9 @@ stock is eligible on D only while it is an index member on D (point-in-time memb
 ADV are the point-in-time figures of :mod:`portfolio.sp500_pit`, each with its source and as-of date. Without that
 source each stock is eligible from its 'date added' of today's list. SURVIVORSHIP BIAS: the price panel holds today's
 members, so firms that left the index have no prices; :meth:`Universe.survivorship` counts and names them per date
-with their share of the index) and ``sector_etfs`` (US sector and industry ETFs of ``etf_universe.csv``). A user
+with their share of the index) and ``sector_etfs`` (US sector and industry ETFs of ``etf_universe.csv``; every one
+of them still trades today, so funds that closed are absent: its notes state the count, :func:`etf_survivorship_note`).
+A user
 universe is a directory in the format of ``portfolio/README.md`` (:func:`load_user_universe`).
 """
 from __future__ import annotations
@@ -64,6 +66,8 @@ ADV_MIN_OBS = 20
 ADV_MAX_CALENDAR_DAYS = 92
 LIQUIDITY_BANDS_USD = (("high", 50e6), ("medium", 5e6), ("low", 0.0))
 HOLDINGS_MIN_MAPPED = 0.5
+#: an ETF still trades when its last price is at most this many days before the panel's last day
+ETF_TRADING_TOLERANCE_DAYS = 7
 SURVIVORSHIP_NOTE = ("Survivorship bias: the sp500 universe is today's S&P 500 list (2026-08); companies that left "
                      "the index (acquired, bankrupt, dropped) are absent, so past performance is overstated.")
 
@@ -435,12 +439,29 @@ def _load_sector_etfs(wh) -> Universe:
     bars = bars.drop_duplicates(["ticker", "date"], keep="last")
     volumes = bars.pivot(index="date", columns="ticker", values="volume_shares").astype(float)
     return _finish("sector_etfs", sec, exp, prices, volumes, [
+        etf_survivorship_note(prices.reindex(columns=sec.index)),
         "Volumes exist only for the 11 SPDR sector funds (to 2026-02-06) and XLP/XLY/SPY (to 2026-05-29); other "
         "ETFs have ADV 'unknown'. Shares outstanding: 2022-08-30 snapshot where listed (none for SPDR funds), "
         "unknown to decisions before 2022-08-31.",
         "Holdings-based exposures use each ETF's last 2021-2022 holdings scrape from the day after it; earlier "
         "dates use the ETF's crosswalk row."],
         _file_hash(CROSSWALK), base_exposures=base, exposure_known_from=known_from)
+
+
+def etf_survivorship_note(prices: pd.DataFrame) -> str:
+    """The survivorship of the ETF universe, from its price panel (date x ticker): how many of its funds still trade
+    (a price within :data:`ETF_TRADING_TOLERANCE_DAYS` of the panel's last day) and which stopped."""
+    last_day = prices.index.max()
+    last = prices.apply(lambda c: c.last_valid_index())
+    alive = last.notna() & (last >= last_day - pd.Timedelta(days=ETF_TRADING_TOLERANCE_DAYS))
+    n, k = int(len(last)), int(alive.sum())
+    head = (f"Survivorship: all {n} sector/industry ETFs in the universe still trade today" if k == n else
+            f"Survivorship: {k} of the {n} sector/industry ETFs in the universe still trade today (stopped: "
+            + ", ".join(f"{t} {pd.Timestamp(d).date() if pd.notna(d) else 'never priced'}"
+                        for t, d in last[~alive].items()) + ")")
+    return (f"{head} (price on or within {ETF_TRADING_TOLERANCE_DAYS} days of the panel's last day, "
+            f"{pd.Timestamp(last_day).date()}): the fund list is today's, so sector and industry funds that "
+            "closed or merged before it are absent and the choice of funds on past dates is overstated.")
 
 
 # ------------------------------------------------------------------------------------------------ user data

@@ -33,13 +33,13 @@ CROSSWALK = pd.DataFrame([
     ("gics_sub_industry", "Health Care Equipment", "339", 1.0, "medical equipment: NAICS 3391 (BEA 339)"),
 ], columns=list(F.CROSSWALK_COLUMNS))
 TABLES = ("bea_gdp_by_industry", "market_fred", "market_ff_factors", "market_sp500_prices",
-          "market_sp500_constituents", "market_etf_prices")
+          "market_sp500_constituents", "market_etf_prices", "sp500_membership")
 
 
 @pytest.fixture(scope="module")
 def wh() -> Warehouse:
     w = Warehouse(HOME)
-    for src in ("bea", "market"):
+    for src in ("bea", "market", "sp500"):
         w.ingest(src)
     return w
 
