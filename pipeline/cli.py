@@ -296,6 +296,9 @@ def forecast_train(
 def forecast_evaluate(
     quick: bool = typer.Option(False, "--quick", help="small configuration (CI): 2 origins, 3 seeds"),
     seeds: Optional[int] = typer.Option(None, "--seeds", help="neural-model seeds (default 20)"),
+    text_index: bool = typer.Option(False, "--text-index", help=(
+        "add each industry's Beige Book index (latest edition released by the as-of date) as a node feature; "
+        "needs `econgraph text build`")),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Walk-forward evaluation of the GNN against the baselines; report under <home>/reports/forecast/."""
@@ -307,6 +310,7 @@ def forecast_evaluate(
     supplies, metrics = open_graph_inputs(settings)
     cfg = _forecast_config(quick, seeds)
     cfg.gnn.device = settings.resolved_device()
+    cfg.text_index = text_index
     with _progress() as bar:
         task = bar.add_task("walk-forward", total=None)
         res = evaluate(settings.home, config=cfg, supplies=supplies, graph_metrics=metrics,
