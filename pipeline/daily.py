@@ -100,7 +100,7 @@ def rebalance(settings: Settings, date: str, universe: str = "sp500", nav_usd: f
 
 BACKTEST_COLUMNS = ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual")
 BACKTEST_LABELS = {"cagr": "CAGR", "volatility": "vol", "sharpe": "Sharpe", "max_drawdown": "max DD",
-                   "turnover_annual": "turnover/yr", "cost_annual": "cost/yr"}
+                   "turnover_annual": "turn/yr", "cost_annual": "cost/yr"}
 
 
 def backtest(settings: Settings, start: str | None = None, end: str | None = None, universe: str = "sector_etfs",
@@ -229,9 +229,17 @@ def backtest_table(res: dict[str, Any]):
               caption="\n".join(relative_lines(res)) or None, caption_justify="left")
     t.add_column("allocator", no_wrap=True)
     for col in BACKTEST_COLUMNS:
-        t.add_column(BACKTEST_LABELS[col], justify="right")
+        t.add_column(BACKTEST_LABELS[col], justify="right", no_wrap=True)
+
+    def cell(row, c):
+        v = row.get(c)
+        if not isinstance(v, float) or v != v:
+            return "n/a"
+        return f"{v:.2f}" if c == "sharpe" else (f"{100 * v:.3f}%" if c == "cost_annual" else f"{100 * v:.1f}%")
+
+    names = {"compliant_replica_no_forecasts": "replica, no forecasts", "policy_prior_only": "CAPM prior only"}
     for name, row in [("policy", res), *res.get("alternatives", {}).items()]:
-        t.add_row(name, *[f"{row[c]:.4f}" if isinstance(row.get(c), float) else "n/a" for c in BACKTEST_COLUMNS])
+        t.add_row(names.get(name, name), *[cell(row, c) for c in BACKTEST_COLUMNS])
     return t
 
 
