@@ -249,6 +249,17 @@ class QuarterBuild:
     flows: object  # graph.quarterly.QuarterlyFlows
 
 
+def supplies_table(flows, q: str) -> pd.DataFrame:
+    """SUPPLIES rows of a quarter from its balanced flows (:func:`graph.quarterly.quarterly_flows`): one row per
+    nonzero flow with its coefficient (flow / buyer's gross output). Shared by BEA and nowcast quarters."""
+    supplies = flows.flows.stack().rename("flow_usd_millions").reset_index()
+    supplies.columns = ["src_bea_code", "dst_bea_code", "flow_usd_millions"]
+    supplies["coefficient"] = flows.coefficients.stack().to_numpy()
+    supplies = supplies[supplies["flow_usd_millions"] != 0].reset_index(drop=True)
+    supplies.insert(0, "quarter", q)
+    return supplies
+
+
 def build_quarter(inputs: BuildInputs, quarter: str | Quarter) -> QuarterBuild:
     q = str(Quarter.parse(quarter))
     as_of = bea_quarterly_timing(q)
@@ -265,12 +276,7 @@ def build_quarter(inputs: BuildInputs, quarter: str | Quarter) -> QuarterBuild:
     if missing:
         raise BuildError(f"quarter {q}: no quarterly gross output for IO industries {missing}")
     flows = quarterly_flows(aio.Z, aio.g, aio.ii, go.reindex(codes), ii.reindex(codes))
-    supplies = flows.flows.stack().rename("flow_usd_millions").reset_index()
-    supplies.columns = ["src_bea_code", "dst_bea_code", "flow_usd_millions"]
-    coef = flows.coefficients.stack().reset_index()
-    supplies["coefficient"] = coef.iloc[:, 2].to_numpy()
-    supplies = supplies[supplies["flow_usd_millions"] != 0].reset_index(drop=True)
-    supplies.insert(0, "quarter", q)
+    supplies = supplies_table(flows, q)
 
     layer = labour_layer_for(inputs.oews_industry, as_of)
     va_q = quarterly_gdp(inputs.gdp, q, "value_added").reindex(codes)  # USD millions, SAAR

@@ -25,7 +25,7 @@ import pandas as pd
 from ingest.calendar import SNAPSHOT_VINTAGE_NOTE
 
 from . import io_math
-from .build import BuildError, BuildInputs, QuarterBuild, code_version, io_year_as_of, quarterly_gdp
+from .build import BuildError, BuildInputs, QuarterBuild, code_version, io_year_as_of, quarterly_gdp, supplies_table
 from .impact import industry_impact
 from .labour import choose_oews_year
 from .quarterly import quarterly_flows
@@ -70,11 +70,7 @@ def build_nowcast_quarter(inputs: BuildInputs, quarter: str | Quarter, as_of, no
     ratio = (ii_b / go_b).reindex(codes)
     ii = (go * ratio).fillna(0.0)
     flows = quarterly_flows(aio.Z, aio.g, aio.ii, go, ii)
-    supplies = flows.flows.stack().rename("flow_usd_millions").reset_index()
-    supplies.columns = ["src_bea_code", "dst_bea_code", "flow_usd_millions"]
-    supplies["coefficient"] = flows.coefficients.stack().to_numpy()
-    supplies = supplies[supplies["flow_usd_millions"] != 0].reset_index(drop=True)
-    supplies.insert(0, "quarter", q)
+    supplies = supplies_table(flows, q)
 
     choice = choose_oews_year(inputs.oews_industry, as_of)
     emp, coverage = inputs.employs(choice.year)
