@@ -8,7 +8,7 @@ gross-output quantiles per industry from the indicators published by ``D``, e.g.
    manifest).
 2. **SUPPLIES.** The latest annual IO table *published by D* (:func:`graph.build.io_year_as_of`) balanced to those
    margins by RAS (:func:`graph.quarterly.quarterly_flows`), exactly as for a published quarter.
-3. **EMPLOYS.** The OEWS layer published by ``D`` (:func:`graph.labour.choose_oews_year`, the same selection as for
+3. **EMPLOYS.** The OEWS layer published by ``D`` (:func:`graph.labour.labour_layer_for`, the same selection as for
    published quarters).
 4. **Impact** (:func:`graph.impact.industry_impact`) with the quarter's coefficients. The nowcast band: the impact
    rows carry ``gross_output_usd_q0_025`` .. ``_q0_975`` (the nowcast quantiles, USD) and
@@ -27,7 +27,7 @@ from ingest.calendar import SNAPSHOT_VINTAGE_NOTE
 from . import io_math
 from .build import BuildError, BuildInputs, QuarterBuild, code_version, io_year_as_of, quarterly_gdp, supplies_table
 from .impact import industry_impact
-from .labour import choose_oews_year
+from .labour import labour_layer_for
 from .quarterly import quarterly_flows
 from .schema import Quarter, QuarterGraph
 
@@ -72,23 +72,26 @@ def build_nowcast_quarter(inputs: BuildInputs, quarter: str | Quarter, as_of, no
     flows = quarterly_flows(aio.Z, aio.g, aio.ii, go, ii)
     supplies = supplies_table(flows, q)
 
-    choice = choose_oews_year(inputs.oews_industry, as_of)
-    emp, coverage = inputs.employs(choice.year)
+    layer = labour_layer_for(inputs.oews_industry, as_of)
+    if layer.backcast:  # a nowcast quarter follows every published BEA quarter, so some OEWS layer is published
+        raise BuildError(f"nowcast quarter {q}: no OEWS industry layer published by {as_of.date()}")
+    emp, coverage = inputs.employs(layer.year)
     static = inputs.static()
     emp = emp[emp["soc"].isin(static["occupations"]["soc"])]
     employs = emp[["bea_code", "soc", "period", "employment", "mean_wage_usd", "wage_bill_usd"]].copy()
     employs.insert(0, "quarter", q)
-    employs["backcast"] = choice.backcast
+    employs["backcast"] = False
 
     B_g = io_math.ghosh_allocation(flows.flows, go)
     result = industry_impact(employs, static["performs"], static["task_scores"], go, A=flows.coefficients,
                              ghosh_B=B_g, top_n=0)
     imp = result.industries.reset_index()
     imp.insert(0, "quarter", q)
-    imp["backcast"] = choice.backcast
+    imp["backcast"] = False
     imp = imp.merge(coverage[["bea_code", "suppressed_employment_share", "imputed_wage_share"]], on="bea_code",
                     how="left")
-    imp["oews_period"] = f"{choice.year}-05"
+    imp["oews_period"] = layer.period
+    imp["oews_granularity"] = layer.granularity
     imp["io_year"] = year
     imp["nowcast"] = True
     for col in _quantile_columns(nowcast):
@@ -106,9 +109,11 @@ def build_nowcast_quarter(inputs: BuildInputs, quarter: str | Quarter, as_of, no
         "code_version": code_version(),
         "as_of": as_of.isoformat(),
         "io_year": year,
-        "oews_period": f"{choice.year}-05",
-        "oews_published": choice.published.date().isoformat(),
-        "backcast": choice.backcast,
+        "oews_period": layer.period,
+        "oews_published": layer.published.date().isoformat(),
+        "backcast": False,
+        "labour_layer": {"oews_period": layer.period, "published": layer.published.date().isoformat(),
+                         "backcast": False, "granularity": layer.granularity, "wage_scaling": "none"},
         "onet_release": inputs.onet_release,
         "weight_scheme": inputs.weight_scheme,
         "score_scheme": inputs.score_scheme,

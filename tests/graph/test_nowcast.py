@@ -52,6 +52,9 @@ def test_nowcast_graph_margins_layers_and_flags(built, inputs, latest, warehouse
     assert man["nowcast_basis"]["base_quarter"] == "2024Q3"
     assert pd.Timestamp(bea_annual_io_published(man["io_year"])) <= as_of
     assert man["oews_period"] == f"{choose_oews_year(inputs.oews_industry, as_of).year}-05"
+    # the latest quarter is informed after 2026-03-31: May 2025's 3-/4-digit detail, as for BEA quarters
+    assert man["labour_layer"]["granularity"] == "naics4/naics3" and man["labour_layer"]["backcast"] is False
+    assert (built.graph.impact["oews_granularity"] == "naics4/naics3").all()
     # RAS: buyers' intermediate purchases equal nowcast GO x the base quarter's input share
     sup = built.graph.supplies
     col = sup.groupby("dst_bea_code")["flow_usd_millions"].sum()
