@@ -153,6 +153,32 @@ def test_round_trip_is_exact(store):
     assert store.manifest("2024Q3")["static_hash"] == qg.static_hash()
 
 
+def test_a_nowcast_quarter_round_trips_with_its_flags_and_bands(store):
+    """Nowcast quarters (graph/nowcast.py) carry ``nowcast`` and quantile-band columns on impact rows and a
+    ``nowcast_basis`` in the manifest: every backend returns them exactly and lists the quarter after BEA's."""
+    bea = make_graph("2024Q3")
+    manifest = dict(MANIFEST, nowcast=True,
+                    nowcast_basis={"model": "bridge", "base_quarter": "2024Q3", "horizon_quarters": 6,
+                                   "quantiles": ["0.025", "0.5", "0.975"]})
+    qg = make_graph("2026Q1", seed=3, manifest=manifest)
+    imp = qg.impact.copy()
+    imp["nowcast"] = True
+    for tau, f in (("0_025", 0.9), ("0_5", 1.0), ("0_975", 1.1)):
+        imp[f"gross_output_usd_q{tau}"] = imp["wage_bill_usd"] * 3 * f
+        imp[f"automatable_share_of_gross_output_q{tau}"] = imp["automatable_wage_bill_usd"] / imp[
+            f"gross_output_usd_q{tau}"]
+    qg = QuarterGraph(qg.quarter, qg.industries, qg.occupations, qg.tasks, qg.task_scores, qg.performs, qg.supplies,
+                      qg.employs, imp, qg.manifest)
+    store.write_quarter(bea)
+    store.write_quarter(qg)
+    assert [str(q) for q in store.quarters()] == ["2024Q3", "2026Q1"]
+    got = store.read_quarter("2026Q1")
+    assert_same_graph(got, qg)
+    assert got.impact["nowcast"].all() and store.manifest("2026Q1")["nowcast"] is True
+    assert store.manifest("2026Q1")["nowcast_basis"]["horizon_quarters"] == 6
+    assert "nowcast" not in store.read_quarter("2024Q3").impact.columns
+
+
 def test_quarters_lists_only_complete_quarters(store):
     assert store.quarters() == []
     store.write_quarter(make_graph("2024Q3"))
