@@ -8,7 +8,7 @@ Tables
     code) after expanding ranges (``'11111-2'`` -> 11111, 11112) and lists (``'11113-6, 11119'``); ints are codes;
     a trailing ``*`` sets ``naics_split`` (the NAICS industry is shared by several BEA industries); ``n.a.``
     (government, special industries) gives one row with a null ``naics_code``. Parsed by
-    :func:`ingest.bea.parse_naics`.
+    :func:`ingest.bea_naics.parse_naics`.
 
 ``xwalk_oews_industry_bea``
     Every OEWS industry code of the May 2025 national industry file (and so every sector code of 2022-2024),
@@ -80,7 +80,8 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from . import calendar
-from .bea import Workbook, parse_naics
+from .bea_naics import parse_naics
+from .bea_sheets import Workbook
 from .errors import IngestError, MissingInputError, ProblemCollector
 from .oews import _DISPLAY_LEVEL, normalise_industry_code
 from .registry import Progress, Source, progress_or_noop
@@ -207,7 +208,7 @@ def _text(v: object) -> str:
 
 # ----------------------------------------------------------------------------------------- BEA tables
 def bea_naics(path: Path) -> pd.DataFrame:
-    """``xwalk_bea_naics`` from the NAICS Codes sheet (via :func:`ingest.bea.parse_naics`)."""
+    """``xwalk_bea_naics`` from the NAICS Codes sheet (via :func:`ingest.bea_naics.parse_naics`)."""
     c = parse_naics(path)
     out = pd.DataFrame({
         "bea_sector_code": c["sector_code"], "bea_summary_code": c["summary_code"],

@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ingest import bea
+from ingest import bea, bea_gdp, bea_naics
 from ingest.errors import IngestError, MissingInputError
 from ingest.registry import get_source
 from ingest.storage import SNAPSHOT_ROOT, read_checksum_list
@@ -355,16 +355,16 @@ def test_naics_concordance_expands_ranges_and_lists(tables):
 
 
 def test_expand_naics_notation():
-    assert bea.expand_naics("11111-2") == [("11111", False), ("11112", False)]
-    assert bea.expand_naics("7223-4, 722514-5") == [("7223", False), ("7224", False), ("722514", False),
+    assert bea_naics.expand_naics("11111-2") == [("11111", False), ("11112", False)]
+    assert bea_naics.expand_naics("7223-4, 722514-5") == [("7223", False), ("7224", False), ("722514", False),
                                                     ("722515", False)]
-    assert bea.expand_naics("23*") == [("23", True)]
-    assert bea.expand_naics(1112) == [("1112", False)]
-    assert bea.expand_naics("n.a.") == [] and bea.expand_naics(None) == []
+    assert bea_naics.expand_naics("23*") == [("23", True)]
+    assert bea_naics.expand_naics(1112) == [("1112", False)]
+    assert bea_naics.expand_naics("n.a.") == [] and bea_naics.expand_naics(None) == []
     with pytest.raises(IngestError, match="row 12 column 'G'.*does not parse"):
-        bea.expand_naics("11x1", path="f.xlsx", sheet="NAICS Codes", row=12, column="G")
+        bea_naics.expand_naics("11x1", path="f.xlsx", sheet="NAICS Codes", row=12, column="G")
     with pytest.raises(IngestError, match="backwards"):
-        bea.expand_naics("1119-5")
+        bea_naics.expand_naics("1119-5")
 
 
 # =========================================================================================== bad inputs
@@ -555,11 +555,11 @@ def _write_gdp(path: Path, tamper=None) -> Path:
 
 
 def _gdp_paths(path: Path) -> dict[str, Path]:
-    return {name: path for name in bea.GDP_INPUTS}
+    return {name: path for name in bea_gdp.GDP_INPUTS}
 
 
 def test_mini_gdp_parses_lines_missing_and_dates(tmp_path):
-    gdp = bea.parse_gdp(_gdp_paths(_write_gdp(tmp_path / "gdp.xlsx")))
+    gdp = bea_gdp.parse_gdp(_gdp_paths(_write_gdp(tmp_path / "gdp.xlsx")))
     assert len(gdp) == 3 * 4 * 3 * (2 + 3)
     assert set(gdp["line_name"]) == {"All industries", "Farms", "ICT-producing industries"}
     assert gdp.loc[gdp["line"] == 3, "value"].isna().all()
@@ -575,7 +575,7 @@ def test_gdp_junk_cell_renamed_header_duplicate_line_missing_sheet(tmp_path):
             ws["E9"] = "n/a"
 
     with pytest.raises(IngestError) as err:
-        bea.parse_gdp(_gdp_paths(_write_gdp(tmp_path / "a.xlsx", junk)))
+        bea_gdp.parse_gdp(_gdp_paths(_write_gdp(tmp_path / "a.xlsx", junk)))
     assert str(err.value) == ("a.xlsx[TVA105-Q] row 9 column '2023Q4': value does not parse: "
                               "expected a number or '.....', got 'n/a'")
 
@@ -584,21 +584,21 @@ def test_gdp_junk_cell_renamed_header_duplicate_line_missing_sheet(tmp_path):
             ws["A8"] = "Row"
 
     with pytest.raises(IngestError, match=r"b.xlsx\[TII104-A\] column 'A': header row not found"):
-        bea.parse_gdp(_gdp_paths(_write_gdp(tmp_path / "b.xlsx", header)))
+        bea_gdp.parse_gdp(_gdp_paths(_write_gdp(tmp_path / "b.xlsx", header)))
 
     def dup(sheet, ws):
         if sheet == "TGO106-A":
             ws["A10"] = "1"
 
     with pytest.raises(IngestError, match=r"c.xlsx\[TGO106-A\] row 10 column 'A': duplicated line 1"):
-        bea.parse_gdp(_gdp_paths(_write_gdp(tmp_path / "c.xlsx", dup)))
+        bea_gdp.parse_gdp(_gdp_paths(_write_gdp(tmp_path / "c.xlsx", dup)))
 
     path = _write_gdp(tmp_path / "d.xlsx")
     wb = openpyxl.load_workbook(path)
     wb.remove(wb["TGO104-Q"])
     wb.save(path)
     with pytest.raises(MissingInputError, match=r"d.xlsx\[TGO104-Q\]: sheet not found"):
-        bea.parse_gdp(_gdp_paths(path))
+        bea_gdp.parse_gdp(_gdp_paths(path))
 
 
 def test_gdp_line_map_refuses_renumbered_lines(tables):
@@ -608,7 +608,7 @@ def test_gdp_line_map_refuses_renumbered_lines(tables):
                  .drop_duplicates("col_code").itertuples(index=False, name=None))
     shifted = gdp.assign(line_name=gdp["line_name"].where(gdp["line"] != 5, "Mining"), _row=9)
     with pytest.raises(IngestError, match=r"GDP line 5 is not industry 113FF"):
-        bea.check_gdp_line_map(shifted, names)
+        bea_gdp.check_gdp_line_map(shifted, names)
 
 
 # -------------------------------------------------------------------------------------- NAICS bad inputs
@@ -626,12 +626,12 @@ def test_naics_sheet_bad_entry_and_missing_sheet(tmp_path):
     path = tmp_path / "det.xlsx"
     wb.save(path)
     with pytest.raises(IngestError) as err:
-        bea.parse_naics(path)
+        bea_naics.parse_naics(path)
     assert str(err.value).startswith("det.xlsx[NAICS Codes] row 10 column 'G': NAICS entry does not parse")
     wb.remove(wb["NAICS Codes"])
     wb.save(path)
     with pytest.raises(MissingInputError, match=r"det.xlsx\[NAICS Codes\]: sheet not found"):
-        bea.parse_naics(path)
+        bea_naics.parse_naics(path)
 
 
 def test_detail_workbooks_must_cover_the_same_years(tmp_path):
