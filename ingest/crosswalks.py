@@ -14,7 +14,7 @@ Tables
     Every OEWS industry code of the May 2025 national industry file (and so every sector code of 2022-2024),
     except the two cross-industry totals ``000000``/``000001``, allocated to the 71 BEA summary industries:
     ``share`` >= 0 sums to 1 per ``oews_industry_code``. ``oews_industry_code`` uses the normalisation of
-    ``oews_industry`` (:func:`ingest.oews.normalise_industry_code`).
+    ``oews_industry`` (:func:`ingest.oews_fields.normalise_industry_code`).
 
     Method, per OEWS code c:
 
@@ -83,7 +83,7 @@ from . import calendar
 from .bea_naics import parse_naics
 from .bea_sheets import Workbook
 from .errors import IngestError, MissingInputError, ProblemCollector
-from .oews import _DISPLAY_LEVEL, normalise_industry_code
+from .oews_fields import _DISPLAY_LEVEL, normalise_industry_code
 from .registry import Progress, Source, progress_or_noop
 from .schemas import Column, TableSchema, schema
 
