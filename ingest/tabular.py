@@ -58,12 +58,7 @@ def read_table(path: Path, required: Sequence[str], sheet: str | None = None) ->
 def read_tab_text(path: Path, required: Sequence[str]) -> pd.DataFrame:
     """O*NET text format: UTF-8, tab-delimited, header row, CRLF or LF line ends, **no quoting** (a field may hold
     commas and double quotes). Every line must have exactly as many fields as the header."""
-    raw = _read_bytes(path)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError("file is not UTF-8 text", path=path, row=raw[:exc.start].count(b"\n") + 1,
-                          expected="UTF-8", got=raw[exc.start:exc.start + 8]) from exc
+    text = _read_utf8(path)
     lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
     while lines and not lines[-1].strip():
         lines.pop()
@@ -88,12 +83,7 @@ def read_delimited(path: Path, required: Sequence[str] | None, sep: str = ",") -
     """A CSV/TSV with standard (minimal, double-quote) quoting, as written by pandas or Excel. Every record must have
     as many fields as the header; quoted fields may span lines (``_row`` is then the record's last line).
     ``required=None`` keeps every column of the header."""
-    raw = _read_bytes(path)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError("file is not UTF-8 text", path=path, row=raw[:exc.start].count(b"\n") + 1,
-                          expected="UTF-8", got=raw[exc.start:exc.start + 8]) from exc
+    text = _read_utf8(path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
@@ -180,6 +170,16 @@ def _read_bytes(path: Path) -> bytes:
         raise MissingInputError("input file not found", path=path) from exc
     except OSError as exc:
         raise IngestError(f"file cannot be read ({exc})", path=path) from exc
+
+
+def _read_utf8(path: Path) -> str:
+    """The file as UTF-8 text (a leading BOM dropped); undecodable bytes are an error naming their line."""
+    raw = _read_bytes(path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError("file is not UTF-8 text", path=path, row=raw[:exc.start].count(b"\n") + 1,
+                          expected="UTF-8", got=raw[exc.start:exc.start + 8]) from exc
 
 
 def _cell_text(value) -> str | None:

@@ -7,9 +7,12 @@ and failed (a replay that does not reproduce, a tampered audit log).
 """
 from __future__ import annotations
 
+import json
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 console = Console(stderr=True)
 out = Console()
@@ -24,3 +27,16 @@ def _progress() -> Progress:
 def _fail(exc: Exception, code: int = 2):
     console.print(f"[red]error:[/red] {exc}")
     raise typer.Exit(code)
+
+
+def _print_json(obj) -> None:
+    """``obj`` as JSON on stdout; values JSON does not know (dates, paths, numpy scalars) as their ``str``."""
+    out.print_json(json.dumps(obj, default=str))
+
+
+def _table(title: str, columns) -> Table:
+    """An empty rich table with these column headers."""
+    t = Table(title=title)
+    for col in columns:
+        t.add_column(col)
+    return t

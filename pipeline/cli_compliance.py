@@ -11,14 +11,11 @@
 """
 from __future__ import annotations
 
-import json
-
 import typer
-from rich.table import Table
 
 from ingest.errors import IngestError
 
-from .cli_common import _fail, out
+from .cli_common import _fail, _print_json, _table, out
 from .settings import get_settings
 
 compliance_app = typer.Typer(no_args_is_help=True, help="Fund-rule compliance: checks, reports, audit replay.")
@@ -39,11 +36,9 @@ def compliance_check(
     except (DailyError, IngestError, ValueError) as exc:
         _fail(exc)
     if fmt == "json":
-        out.print_json(json.dumps(res, default=str))
+        _print_json(res)
         return
-    t = Table(title=f"compliance {universe} {date}")
-    for col in ("rule_id", "citation", "value", "limit", "status", "breach_class", "cure_deadline"):
-        t.add_column(col)
+    t = _table(f"compliance {universe} {date}", ("rule_id", "citation", "value", "limit", "status", "breach_class", "cure_deadline"))
     for r in res["rules"]:
         t.add_row(r["rule_id"], str(r["citation"])[:38], _fmt_num(r.get("value")), _fmt_num(r.get("limit")),
                   r["status"], str(r.get("breach_class") or ""), str(r.get("cure_deadline") or ""))
@@ -93,7 +88,7 @@ def compliance_replay(
     except (LookupError, ValueError, OSError) as exc:
         _fail(exc)
     if fmt == "json":
-        out.print_json(json.dumps(res, default=str))
+        _print_json(res)
         return
     same = res["matches"]
     out.print(f"replay {date} (audit seq {res['seq']}): {'reproduced' if same else 'DIFFERENT'}; recorded "

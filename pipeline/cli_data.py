@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.table import Table
 
 from ingest.calendar import SNAPSHOT_VINTAGE_NOTE
 
-from .cli_common import out
+from .cli_common import _table, out
 from .settings import get_settings
 
 data_app = typer.Typer(no_args_is_help=True, help="Inspect the warehouse.")
@@ -33,9 +32,7 @@ def data_list(fmt: str = typer.Option("table", "--format", help="table | json"))
                                    "published_min", "published_max", "parser_version", "ingested_at")}
             for r in rows]}, default=str))
         return
-    t = Table(title=f"warehouse {settings.warehouse_dir}")
-    for col in ("source", "table", "rows", "periods", "vintage", "published"):
-        t.add_column(col)
+    t = _table(f"warehouse {settings.warehouse_dir}", ("source", "table", "rows", "periods", "vintage", "published"))
     for r in rows:
         periods = f"{r.get('period_min', '')}..{r.get('period_max', '')}" if r.get("period_min") else "static"
         pub = f"{r.get('published_min', '')}..{r.get('published_max', '')}" if r.get("published_min") else ""

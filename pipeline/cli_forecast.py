@@ -14,13 +14,11 @@
 """
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 import typer
-from rich.table import Table
 
-from .cli_common import _fail, _progress, console, out
+from .cli_common import _fail, _print_json, _progress, _table, console, out
 from .settings import get_settings
 
 forecast_app = typer.Typer(no_args_is_help=True, help="Next-quarter forecasts (GNN + baselines, walk-forward).")
@@ -55,7 +53,7 @@ def forecast_train(
     with console.status("training the GNN ensemble"):
         entry = train(settings.home, config=cfg, supplies=supplies, graph_metrics=metrics, as_of_quarter=quarter)
     if fmt == "json":
-        out.print_json(json.dumps(entry, default=str))
+        _print_json(entry)
     else:
         out.print(f"model {entry.get('model_id', entry.get('id'))} stored under {settings.home / 'models'}")
 
@@ -84,14 +82,12 @@ def forecast_evaluate(
         res = evaluate(settings.home, config=cfg, supplies=supplies, graph_metrics=metrics,
                        progress=lambda *a, **k: bar.update(task, advance=1))
     if fmt == "json":
-        out.print_json(json.dumps(res, default=str))
+        _print_json(res)
         return
     for target, models in res.get("targets", res).items():
         if not isinstance(models, dict):
             continue
-        t = Table(title=f"{target}: best baseline {models.get('best_baseline')}, DM p = {models.get('dm_pvalue')}")
-        for col in ("model", "pinball", "mae", "rank IC (t)"):
-            t.add_column(col)
+        t = _table(f"{target}: best baseline {models.get('best_baseline')}, DM p = {models.get('dm_pvalue')}", ("model", "pinball", "mae", "rank IC (t)"))
         for name, m in (models.get("models") or {}).items():
             ic = f"{m['rank_ic_mean']:.3f} ({m['rank_ic_t']:.2f})" if m.get("rank_ic_mean") is not None else ""
             t.add_row(name, f"{m['pinball']:.5f}", f"{m['mae']:.5f}", ic)
@@ -131,11 +127,9 @@ def forecast_predict(
             except (FileNotFoundError, KeyError, ValueError) as exc:
                 _fail(exc)
         if fmt == "json":
-            out.print_json(json.dumps(rows, default=str))
+            _print_json(rows)
             return
-        t = Table(title=f"point-in-time forecasts {rows[0]['quarter']}..{rows[-1]['quarter']}")
-        for col in ("quarter", "as_of_date", "model_id", "industries", "trained"):
-            t.add_column(col)
+        t = _table(f"point-in-time forecasts {rows[0]['quarter']}..{rows[-1]['quarter']}", ("quarter", "as_of_date", "model_id", "industries", "trained"))
         for r in rows:
             t.add_row(r["quarter"], r["as_of_date"], r["model_id"], str(r["n_industries"]),
                       "yes" if r["trained"] else "reused")

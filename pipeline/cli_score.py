@@ -13,11 +13,10 @@ import json
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from ingest.errors import IngestError
 
-from .cli_common import _fail, console, out
+from .cli_common import _fail, _print_json, _table, console, out
 from .settings import get_settings
 
 score_app = typer.Typer(no_args_is_help=True, help="LLM-automatability raters: run, evaluate, show.")
@@ -38,7 +37,7 @@ def score_run(
     except (ScoringError, IngestError, ValueError) as exc:
         _fail(exc)
     if fmt == "json":
-        out.print_json(json.dumps(info, default=str))
+        _print_json(info)
     else:
         out.print(f"{rater}: scored {info['scored']:,} of {info['tasks']:,} tasks {info['by_class']}; consensus over "
                   f"{info['consensus']['raters']} (mean band width {info['consensus']['mean_band_width']:.3f}); "
@@ -62,12 +61,10 @@ def score_evaluate(
     except (ScoringError, IngestError, ValueError) as exc:
         _fail(exc)
     if fmt == "json":
-        out.print_json(json.dumps(res, default=str))
+        _print_json(res)
         return
     first = next(iter(res.values()))["split"]
-    t = Table(title=f"raters vs human labels ({first['description']})")
-    for col in ("rater", "kappa_3class", "kappa_binary", "occupation_beta_r", "ece", "accuracy", "n_test"):
-        t.add_column(col)
+    t = _table(f"raters vs human labels ({first['description']})", ("rater", "kappa_3class", "kappa_binary", "occupation_beta_r", "ece", "accuracy", "n_test"))
     for name, m in res.items():
         t.add_row(name, *[f"{m[k]:.3f}" for k in ("kappa_3class", "kappa_binary", "occupation_beta_r", "ece",
                                                    "accuracy")], str(m.get("n_test")))
