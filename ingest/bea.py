@@ -37,7 +37,7 @@ Tables (all dollar figures in **millions of current US dollars** unless the colu
     nominal, seasonally adjusted at annual rates, so the mean of four quarters is the annual figure),
     ``usd_millions_chained_2017`` / ``usd_millions_chained_2017_saar`` (real), ``index_2017_100`` (indexes).
     ``"....."`` (not available) is NaN, never 0. ``bea_code`` maps the 71 leaf lines to summary IO codes
-    (:data:`GDP_LINE_TO_BEA_CODE`).
+    (:data:`ingest.bea_gdp.GDP_LINE_TO_BEA_CODE`).
 
 ``bea_industries``
     The 71 summary industries: ``bea_code``, ``name`` (Use table), ``sector_code``/``sector_name`` (NAICS Codes

@@ -16,13 +16,13 @@ Point in time (``ref_period``, ``published_date``, ``vintage``):
   never by price levels.
 * Kenneth French data (monthly and daily rows alike): the library posts the files with its monthly CRSP update, so a
   row of month M is public at the end of M plus 30 days (:func:`ingest.calendar.month_end_published`), daily rows
-  included (:func:`french_published`). The vintage is the CRSP database named in the file's preamble
+  included (:func:`ingest.french.french_published`). The vintage is the CRSP database named in the file's preamble
   ("created using the 202602 CRSP database" -> ``CRSP 202602``) or, where the preamble was stripped, the last data
   month (``CRSP 202504 (inferred from the last data month)``).
-* FRED: the observation date plus the series' usual release lag (:data:`FRED_SERIES`, :func:`fred_published`):
-  daily H.15 / Cboe series the next business day, weekly claims the Thursday after the week ending Saturday, monthly
-  series a fixed number of days after the month ends. The values are those of the snapshot's download (revisions
-  included); see :data:`ingest.calendar.SNAPSHOT_VINTAGE_NOTE`.
+* FRED: the observation date plus the series' usual release lag (:data:`ingest.fred.FRED_SERIES`,
+  :func:`ingest.fred.fred_published`): daily H.15 / Cboe series the next business day, weekly claims the Thursday
+  after the week ending Saturday, monthly series a fixed number of days after the month ends. The values are
+  those of the snapshot's download (revisions included); see :data:`ingest.calendar.SNAPSHOT_VINTAGE_NOTE`.
 * Reference tables (ETF universe, S&P 500 list) are ``static``: published on the latest date their content shows
   (last price date of the universe; latest ``date_added`` of the index list), so ``as_of`` an earlier date returns
   none of today's classifications or members (no look-ahead, no survivorship through the back door).

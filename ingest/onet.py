@@ -27,8 +27,8 @@ release month shown in ``Read Me.txt``, the same rule the calendar's dates follo
 Referential checks (each failure names file and row): task codes exist in the release's occupation list, task-DWA
 links point to existing tasks and DWAs, DWAs to existing IWAs, ratings to existing tasks.
 
-The readers (:func:`read_table`, :func:`read_tab_text`, :func:`read_xlsx`, :func:`read_delimited`) and field
-parsers live in :mod:`ingest.tabular` (shared with :mod:`ingest.exposure`).
+The readers (``read_table``, ``read_tab_text``, ``read_xlsx``, ``read_delimited``) and field parsers live in
+:mod:`ingest.tabular` (shared with :mod:`ingest.exposure`).
 """
 from __future__ import annotations
 

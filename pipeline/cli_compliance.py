@@ -38,7 +38,8 @@ def compliance_check(
     if fmt == "json":
         _print_json(res)
         return
-    t = _table(f"compliance {universe} {date}", ("rule_id", "citation", "value", "limit", "status", "breach_class", "cure_deadline"))
+    t = _table(f"compliance {universe} {date}",
+               ("rule_id", "citation", "value", "limit", "status", "breach_class", "cure_deadline"))
     for r in res["rules"]:
         t.add_row(r["rule_id"], str(r["citation"])[:38], _fmt_num(r.get("value")), _fmt_num(r.get("limit")),
                   r["status"], str(r.get("breach_class") or ""), str(r.get("cure_deadline") or ""))

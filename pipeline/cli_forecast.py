@@ -87,7 +87,8 @@ def forecast_evaluate(
     for target, models in res.get("targets", res).items():
         if not isinstance(models, dict):
             continue
-        t = _table(f"{target}: best baseline {models.get('best_baseline')}, DM p = {models.get('dm_pvalue')}", ("model", "pinball", "mae", "rank IC (t)"))
+        t = _table(f"{target}: best baseline {models.get('best_baseline')}, DM p = {models.get('dm_pvalue')}",
+                   ("model", "pinball", "mae", "rank IC (t)"))
         for name, m in (models.get("models") or {}).items():
             ic = f"{m['rank_ic_mean']:.3f} ({m['rank_ic_t']:.2f})" if m.get("rank_ic_mean") is not None else ""
             t.add_row(name, f"{m['pinball']:.5f}", f"{m['mae']:.5f}", ic)
@@ -129,7 +130,8 @@ def forecast_predict(
         if fmt == "json":
             _print_json(rows)
             return
-        t = _table(f"point-in-time forecasts {rows[0]['quarter']}..{rows[-1]['quarter']}", ("quarter", "as_of_date", "model_id", "industries", "trained"))
+        t = _table(f"point-in-time forecasts {rows[0]['quarter']}..{rows[-1]['quarter']}",
+                   ("quarter", "as_of_date", "model_id", "industries", "trained"))
         for r in rows:
             t.add_row(r["quarter"], r["as_of_date"], r["model_id"], str(r["n_industries"]),
                       "yes" if r["trained"] else "reused")

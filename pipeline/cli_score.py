@@ -64,7 +64,8 @@ def score_evaluate(
         _print_json(res)
         return
     first = next(iter(res.values()))["split"]
-    t = _table(f"raters vs human labels ({first['description']})", ("rater", "kappa_3class", "kappa_binary", "occupation_beta_r", "ece", "accuracy", "n_test"))
+    t = _table(f"raters vs human labels ({first['description']})",
+               ("rater", "kappa_3class", "kappa_binary", "occupation_beta_r", "ece", "accuracy", "n_test"))
     for name, m in res.items():
         t.add_row(name, *[f"{m[k]:.3f}" for k in ("kappa_3class", "kappa_binary", "occupation_beta_r", "ece",
                                                    "accuracy")], str(m.get("n_test")))

@@ -1,7 +1,6 @@
 """The ingest framework: checksums, atomic writes, warehouse no-op re-ingest, point-in-time filtering."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -104,7 +103,8 @@ def test_code_digest_hashes_every_module_of_a_split_parser(tmp_path):
     assert {f.name for f in parser_files(ingest_dir / "crosswalks.py")} == {
         "crosswalks.py", "bea_naics.py", "bea_sheets.py", "oews_fields.py"}
     probe = tmp_path / "probe.py"
-    probe.write_text("from ingest.bea_sheets import Workbook\n\n\ndef parse():\n    from ingest import calendar, tabular\n")
+    probe.write_text("from ingest.bea_sheets import Workbook\n\n\n"
+                     "def parse():\n    from ingest import calendar, tabular\n")
     assert [f.name for f in parser_files(probe)] == ["probe.py", "bea_sheets.py", "tabular.py"]
 
 

@@ -17,7 +17,8 @@ def test_bom_dropped_and_bad_bytes_name_their_line(tmp_path, reader):
     assert df.to_dict("records") == [{"_row": 2, "Title": "Analyst", "Code": "15-2051.00"}]
 
     bad = tmp_path / "bad.txt"
-    bad.write_bytes(("Title" + sep + "Code\nAnalyst" + sep + "1\n").encode("utf-8") + b"Caf\xe9" + sep.encode() + b"2\n")
+    bad.write_bytes(("Title" + sep + "Code\nAnalyst" + sep + "1\n").encode("utf-8")
+                    + b"Caf\xe9" + sep.encode() + b"2\n")  # line 3: a cp1252 byte
     with pytest.raises(IngestError, match="not UTF-8") as err:
         reader(bad, ["Title", "Code"])
     assert err.value.row == 3 and err.value.path == str(bad)
