@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,6 +75,7 @@ def imported_modules(path: Path) -> list[tuple[int, str]]:
     return found
 
 
+@lru_cache(maxsize=1)
 def import_edges() -> dict[tuple[str, str], list[str]]:
     """``(importer layer, imported layer) -> ["file:line imports name", ...]`` between different layers."""
     ours = set(packages())
