@@ -37,7 +37,7 @@ Tables (all dollar figures in **millions of current US dollars** unless the colu
     nominal, seasonally adjusted at annual rates, so the mean of four quarters is the annual figure),
     ``usd_millions_chained_2017`` / ``usd_millions_chained_2017_saar`` (real), ``index_2017_100`` (indexes).
     ``"....."`` (not available) is NaN, never 0. ``bea_code`` maps the 71 leaf lines to summary IO codes
-    (:data:`GDP_LINE_TO_BEA_CODE`).
+    (:data:`ingest.bea_gdp.GDP_LINE_TO_BEA_CODE`).
 
 ``bea_industries``
     The 71 summary industries: ``bea_code``, ``name`` (Use table), ``sector_code``/``sector_name`` (NAICS Codes
@@ -63,23 +63,27 @@ Point in time (see :mod:`ingest.calendar`):
 
 The snapshot holds one vintage per source: historical figures carry their first-release date but this vintage's
 values (later revisions included).
+
+Modules: workbook and matrix reading in :mod:`ingest.bea_sheets`, GDP by Industry in :mod:`ingest.bea_gdp`, the
+NAICS concordance in :mod:`ingest.bea_naics`; this module holds the inputs, schemas, the summary and detail IO
+tables, :func:`summary_matrices`, the industry table and ``parse``.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
 from . import calendar
-from .errors import IngestError, MissingInputError, ProblemCollector
+from .bea_gdp import GDP_LINE_TO_BEA_CODE, check_gdp_line_map, parse_gdp
+from .bea_naics import parse_naics
+from .bea_sheets import Workbook, _check_year_cell, _year_sheets, read_matrix
+from .errors import IngestError, MissingInputError
 from .registry import Progress, Source, progress_or_noop
 from .schemas import Column, TableSchema, schema
 
@@ -110,12 +114,6 @@ DETAIL_TABLES: dict[str, str] = {
     "detail_dr_after": "dr_after",
     "detail_supply_sut": "supply_sut",
     "detail_use_sut": "use_sut",
-}
-#: logical name -> ``measure`` and the sheet prefix in the GDP-by-industry workbooks
-GDP_INPUTS: dict[str, tuple[str, str]] = {
-    "gdp_gross_output": ("gross_output", "TGO"),
-    "gdp_value_added": ("value_added", "TVA"),
-    "gdp_intermediate_inputs": ("intermediate_inputs", "TII"),
 }
 
 INPUTS: dict[str, str] = {
@@ -176,41 +174,9 @@ TOTAL_CODES_DETAIL: dict[str, str] = {
     "total commodity output": "T007",
 }
 
-#: GDP-by-industry line -> summary IO code: the 71 leaf lines (private lines match the Use table names exactly;
-#: government lines are mapped by position because their names repeat, see GOVERNMENT_LINE_NAMES)
-GDP_LINE_TO_BEA_CODE: dict[int, str] = {
-    4: "111CA", 5: "113FF", 7: "211", 8: "212", 9: "213", 10: "22", 11: "23", 14: "321", 15: "327", 16: "331",
-    17: "332", 18: "333", 19: "334", 20: "335", 21: "3361MV", 22: "3364OT", 23: "337", 24: "339", 26: "311FT",
-    27: "313TT", 28: "315AL", 29: "322", 30: "323", 31: "324", 32: "325", 33: "326", 34: "42", 36: "441",
-    37: "445", 38: "452", 39: "4A0", 41: "481", 42: "482", 43: "483", 44: "484", 45: "485", 46: "486",
-    47: "487OS", 48: "493", 50: "511", 51: "512", 52: "513", 53: "514", 56: "521CI", 57: "523", 58: "524",
-    59: "525", 62: "HS", 63: "ORE", 64: "532RL", 67: "5411", 68: "5415", 69: "5412OP", 70: "55", 72: "561",
-    73: "562", 75: "61", 77: "621", 78: "622", 79: "623", 80: "624", 83: "711AS", 84: "713", 86: "721",
-    87: "722", 88: "81", 92: "GFGD", 93: "GFGN", 94: "GFE", 96: "GSLG", 97: "GSLE",
-}
-#: expected GDP-by-industry names of the government leaf lines (checked at parse time)
-GOVERNMENT_LINE_NAMES: dict[int, str] = {
-    92: "National defense", 93: "Nondefense", 94: "Government enterprises", 96: "General government",
-    97: "Government enterprises",
-}
-#: GDP-by-industry sheet number -> (series, unit annual, unit quarterly, text the units line must contain)
-GDP_SERIES: dict[str, tuple[str, str, str, str]] = {
-    "105": ("nominal", "usd_millions", "usd_millions_saar", "millions of dollars"),
-    "106": ("real_chained_2017", "usd_millions_chained_2017", "usd_millions_chained_2017_saar",
-            "millions of 2017 chain dollars"),
-    "104": ("price_index", "index_2017_100", "index_2017_100", "2017=100"),
-    "103": ("quantity_index", "index_2017_100", "index_2017_100", "2017=100"),
-}
-
-_ZERO_TEXT = "..."
-_MISSING_TEXT = "....."
-_FOOTNOTE = re.compile(r"\\\s*\d+\s*\\")
-_PUBLISHED = re.compile(r"data published\s+([A-Za-z]+\s+\d{1,2},\s*\d{4})", re.IGNORECASE)
-_YEAR = re.compile(r"^\d{4}$")
-_PERIOD = {"A": re.compile(r"^\d{4}$"), "Q": re.compile(r"^\d{4}Q[1-4]$")}
-_CODE = re.compile(r"^[A-Za-z0-9]{1,10}$")
 _VALUE_ADDED = re.compile(r"^V0\d+$")
 _FINAL_DEMAND = re.compile(r"^F\d")
+
 
 
 # ----------------------------------------------------------------------------------------------- schemas
@@ -283,208 +249,6 @@ _CONCORDANCE = schema("bea_naics_concordance", [
 
 SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (_IO_SUMMARY, _DR_SUMMARY, _IO_DETAIL, _GDP_BY_INDUSTRY,
                                                        _INDUSTRIES, _CONCORDANCE)}
-
-
-# ------------------------------------------------------------------------------------------ workbook reading
-def _norm(text: object) -> str:
-    return " ".join(str(text).split()).lower() if text is not None else ""
-
-
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-def _code(v: object) -> str:
-    """A BEA code as text: ints stay digits (111200 -> '111200'), text is stripped."""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip()
-
-
-class Workbook:
-    """An xlsx opened read-only; every failure becomes an :class:`IngestError` naming the file (and sheet)."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        if not self.path.exists():
-            raise MissingInputError("input file not found", path=self.path)
-        try:
-            self._wb = load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises BadZipFile, KeyError, XML errors ... for damaged files
-            raise IngestError(f"cannot open workbook ({type(exc).__name__}: {exc})", path=self.path,
-                              expected="a complete .xlsx workbook (is the file truncated or corrupted?)") from exc
-        self.sheetnames = list(self._wb.sheetnames)
-
-    def rows(self, sheet: str) -> list[tuple]:
-        """All rows of ``sheet`` as tuples of cell values (row 1 first)."""
-        if sheet not in self.sheetnames:
-            raise MissingInputError("sheet not found", path=self.path, sheet=sheet,
-                                    expected=f"sheet {sheet!r}", got=self.sheetnames)
-        try:
-            return list(self._wb[sheet].iter_rows(values_only=True))
-        except Exception as exc:  # damaged sheet XML or zip member
-            raise IngestError(f"cannot read sheet ({type(exc).__name__}: {exc})", path=self.path, sheet=sheet,
-                              expected="a readable worksheet (is the file truncated or corrupted?)") from exc
-
-    def close(self) -> None:
-        self._wb.close()
-
-    def __enter__(self) -> "Workbook":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def _year_sheets(book: Workbook) -> list[int]:
-    """The workbook's year sheets ('1997', ...), sorted."""
-    years = sorted(int(s) for s in book.sheetnames if _YEAR.match(s.strip()))
-    if not years:
-        raise MissingInputError("no year sheets", path=book.path, expected="sheets named by year, e.g. '2017'",
-                                got=book.sheetnames)
-    return years
-
-
-def _number(v: object, zero_text: str) -> float | None:
-    """Cell value -> float; ``None``/blank/``zero_text`` -> 0.0; anything unreadable -> None."""
-    if v is None:
-        return 0.0
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return float(v)
-    if isinstance(v, str):
-        s = v.strip()
-        if not s or s == zero_text:
-            return 0.0
-        try:
-            return float(s.replace(",", ""))
-        except ValueError:
-            return None
-    return None
-
-
-# -------------------------------------------------------------------------------------------- matrix sheets
-@dataclass
-class Matrix:
-    """One published IO matrix sheet: labelled rows and columns and a dense value array (zeros where blank)."""
-
-    path: Path
-    sheet: str
-    row_codes: list[str]
-    row_names: list[str]
-    col_codes: list[str]
-    col_names: list[str]
-    values: np.ndarray  # float64, len(row_codes) x len(col_codes)
-
-    def long(self) -> pd.DataFrame:
-        """Non-zero cells: row_code, row_name, row_order, col_code, col_name, col_order, value."""
-        r, c = np.nonzero(self.values)
-        rc, rn = np.asarray(self.row_codes, dtype=object), np.asarray(self.row_names, dtype=object)
-        cc, cn = np.asarray(self.col_codes, dtype=object), np.asarray(self.col_names, dtype=object)
-        return pd.DataFrame({"row_code": rc[r], "row_name": rn[r], "row_order": r + 1,
-                             "col_code": cc[c], "col_name": cn[c], "col_order": c + 1,
-                             "value": self.values[r, c]})
-
-
-def read_matrix(rows: list[tuple], *, path: Path, sheet: str, total_codes: Mapping[str, str],
-                zero_text: str = _ZERO_TEXT) -> Matrix:
-    """Parse a BEA make/use/requirements sheet.
-
-    The header is found by content: the row whose column A reads ``IOCode``/``Code``. If the row above has a blank
-    column A (summary layout) the codes are in that row above and the names in the ``Code`` row; otherwise (detail
-    layout) the names are in the row above and the codes in the ``Code`` row. Data rows follow until the first
-    blank row. Columns run until the first column with neither code nor name. Uncoded rows/columns must be totals
-    named in ``total_codes`` (normalised name -> code).
-    """
-    header = next((i for i, r in enumerate(rows[:20]) if r and _norm(r[0]) in ("iocode", "code")), None)
-    if header is None or header == 0:
-        raise IngestError("header row not found", path=path, sheet=sheet, column="A",
-                          expected="a row with 'IOCode' or 'Code' in column A within the first 20 rows")
-    above = rows[header - 1]
-    codes_i, names_i = (header - 1, header) if _blank(above[0] if above else None) else (header, header - 1)
-    codes_row, names_row = rows[codes_i], rows[names_i]
-    width = max(len(codes_row), len(names_row))
-
-    def cell(row: tuple, j: int) -> object:
-        return row[j] if j < len(row) else None
-
-    col_codes: list[str] = []
-    col_names: list[str] = []
-    seen: dict[str, str] = {}
-    for j in range(2, width):
-        code, name = cell(codes_row, j), cell(names_row, j)
-        if _blank(code) and _blank(name):
-            break
-        letter = get_column_letter(j + 1)
-        name_text = " ".join(str(name).split()) if not _blank(name) else ""
-        if _blank(code):
-            code_text = total_codes.get(_norm(name))
-            if code_text is None:
-                raise IngestError("column has no code and is not a known total", path=path, sheet=sheet,
-                                  row=codes_i + 1, column=letter, expected=f"a code or one of {sorted(total_codes)}",
-                                  got=name)
-        else:
-            code_text = _code(code)
-            if not _CODE.match(code_text):
-                raise IngestError("column code is not a BEA code", path=path, sheet=sheet, row=codes_i + 1,
-                                  column=letter, expected="letters and digits", got=code)
-        if code_text in seen:
-            raise IngestError(f"duplicated column code {code_text!r} (also in column {seen[code_text]})",
-                              path=path, sheet=sheet, row=codes_i + 1, column=letter, expected="unique codes")
-        seen[code_text] = letter
-        col_codes.append(code_text)
-        col_names.append(name_text or code_text)
-    if not col_codes:
-        raise IngestError("no data columns after the header", path=path, sheet=sheet, row=codes_i + 1)
-    ncol = len(col_codes)
-
-    row_codes: list[str] = []
-    row_names: list[str] = []
-    data: list[list[float | None]] = []
-    problems = ProblemCollector(path=path, sheet=sheet)
-    seen_rows: dict[str, int] = {}
-    for i in range(header + 1, len(rows)):
-        r = rows[i]
-        code, name = cell(r, 0), cell(r, 1)
-        if _blank(code) and _blank(name):
-            break
-        excel_row = i + 1
-        if _blank(code):
-            code_text = total_codes.get(_norm(name))
-            if code_text is None:
-                raise IngestError("row has no code and is not a known total", path=path, sheet=sheet,
-                                  row=excel_row, column="A", expected=f"a code or one of {sorted(total_codes)}",
-                                  got=name)
-        else:
-            code_text = _code(code)
-            if not _CODE.match(code_text):
-                raise IngestError("row code is not a BEA code (missing blank row before the notes?)", path=path,
-                                  sheet=sheet, row=excel_row, column="A", expected="letters and digits", got=code)
-        if code_text in seen_rows:
-            raise IngestError(f"duplicated row code {code_text!r} (also in row {seen_rows[code_text]})",
-                              path=path, sheet=sheet, row=excel_row, column="A", expected="unique codes")
-        seen_rows[code_text] = excel_row
-        raw = list(r[2:2 + ncol]) + [None] * max(0, ncol - len(r) + 2)
-        vals = [float(v) if type(v) in (int, float) else _number(v, zero_text) for v in raw]
-        for j, v in enumerate(vals):
-            if v is None:
-                problems.add("value does not parse", row=excel_row, column=col_codes[j],
-                             expected=f"a number or {zero_text!r}", got=raw[j])
-        row_codes.append(code_text)
-        row_names.append(" ".join(str(name).split()) if not _blank(name) else code_text)
-        data.append(vals)
-    problems.raise_if_any()
-    if not row_codes:
-        raise IngestError("no data rows after the header", path=path, sheet=sheet, row=header + 1)
-    return Matrix(path, sheet, row_codes, row_names, col_codes, col_names, np.array(data, dtype="float64"))
-
-
-def _check_year_cell(rows: list[tuple], *, path: Path, sheet: str) -> None:
-    """Summary sheets carry their year in a title cell (row 4): it must match the sheet name."""
-    for i, r in enumerate(rows[:5]):
-        v = r[0] if r else None
-        if v is not None and _YEAR.match(str(v).strip()) and str(v).strip() != sheet.strip():
-            raise IngestError("year in the sheet differs from the sheet name", path=path, sheet=sheet, row=i + 1,
-                              column="A", expected=sheet, got=v)
 
 
 # ------------------------------------------------------------------------------------------- summary tables
@@ -664,236 +428,6 @@ def parse_detail(paths: Mapping[str, Path], progress: Progress | None = None) ->
     out["vintage"] = calendar.BEA_DETAIL_2017_RELEASE.isoformat()
     return out
 
-
-# ------------------------------------------------------------------------------------------ NAICS concordance
-def expand_naics(text: object, *, path: Path | None = None, sheet: str | None = None,
-                 row: int | None = None, column: str | None = None) -> list[tuple[str, bool]]:
-    """Expand BEA's NAICS notation into ``[(code, split)]``.
-
-    ``'11111-2'`` -> 11111, 11112 (the digits after '-' replace the tail of the first code); ``'11113-6, 11119'``
-    -> 11113..11116, 11119; a trailing ``*`` marks a code shared by several BEA industries (split=True);
-    ints are codes; ``'n.a.'`` and blanks -> ``[]``.
-    """
-    if _blank(text):
-        return []
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return [(_code(text), False)]
-    s = str(text).strip()
-    if s.lower() == "n.a.":
-        return []
-    out: list[tuple[str, bool]] = []
-    for part in s.split(","):
-        p = part.strip()
-        split = p.endswith("*")
-        p = p.rstrip("*").strip()
-        first, _, last = p.partition("-")
-        first, last = first.strip(), last.strip()
-        if not first.isdigit() or (last and (not last.isdigit() or len(last) > len(first))):
-            raise IngestError("NAICS entry does not parse", path=path, sheet=sheet, row=row, column=column,
-                              expected="codes, ranges like '11111-2', lists, 'n.a.'", got=text)
-        if not last:
-            out.append((first, split))
-            continue
-        end = first[: len(first) - len(last)] + last
-        if int(end) < int(first):
-            raise IngestError("NAICS range runs backwards", path=path, sheet=sheet, row=row, column=column,
-                              expected="end >= start", got=text)
-        out.extend((str(k).zfill(len(first)), split) for k in range(int(first), int(end) + 1))
-    return out
-
-
-def parse_naics(path: Path) -> pd.DataFrame:
-    """``bea_naics_concordance`` from the "NAICS Codes" sheet of a detail workbook.
-
-    The hierarchy is read by indentation: sector code in column A (title B), summary code in B (title C),
-    U.Summary code in C (title D), detail code in D (title E); the Notes and NAICS columns are found by their
-    sub-header ("Notes", "Related 2017 NAICS Codes"). The table ends at the first row whose column A holds text
-    that is not a code (the footnotes).
-    """
-    sheet = "NAICS Codes"
-    with Workbook(path) as book:
-        rows = book.rows(sheet)
-    head = next((i for i, r in enumerate(rows[:15])
-                 if [_norm(v) for v in (r[:4] if r else ())] == ["sector", "summary", "u.summary", "detail"]), None)
-    if head is None:
-        raise IngestError("header row not found", path=path, sheet=sheet, column="A",
-                          expected="a row reading Sector, Summary, U.Summary, Detail in columns A-D")
-    labels = [_norm(v) for v in rows[head]]
-    try:
-        naics_j = next(j for j, v in enumerate(labels) if "naics" in v)
-        notes_j = labels.index("notes")
-    except (StopIteration, ValueError):
-        raise IngestError("NAICS or Notes column not found", path=path, sheet=sheet, row=head + 1,
-                          expected="'Related 2017 NAICS Codes' and 'Notes' sub-headers", got=rows[head]) from None
-    naics_col, notes_col = get_column_letter(naics_j + 1), get_column_letter(notes_j + 1)
-
-    def cell(r: tuple, j: int) -> object:
-        return r[j] if j < len(r) else None
-
-    sector = summary = usummary = None
-    out = []
-    for i in range(head + 1, len(rows)):
-        r, excel = rows[i], i + 1
-        a, b, c, d, e = (cell(r, j) for j in range(5))
-        if not _blank(a):
-            if not _CODE.match(_code(a)):
-                break  # footnotes
-            sector, summary, usummary = (_code(a), " ".join(str(b).split())), None, None
-        elif not _blank(b):
-            summary, usummary = (_code(b), " ".join(str(c).split())), None
-        elif not _blank(c):
-            usummary = (_code(c), " ".join(str(d).split()))
-        elif not _blank(d):
-            if _blank(e):
-                raise IngestError("detail code without a title", path=path, sheet=sheet, row=excel, column="E",
-                                  expected="the detail industry title", got=e)
-            if sector is None or summary is None or usummary is None:
-                raise IngestError("detail row outside a sector/summary/U.Summary block", path=path, sheet=sheet,
-                                  row=excel, column="D", got=d)
-            code = _code(d)
-            if not _CODE.match(code):
-                raise IngestError("detail code is not a BEA code", path=path, sheet=sheet, row=excel, column="D",
-                                  expected="letters and digits", got=d)
-            note = cell(r, notes_j)
-            base = {"sector_code": sector[0], "sector_name": sector[1], "summary_code": summary[0],
-                    "summary_name": summary[1], "usummary_code": usummary[0], "usummary_name": usummary[1],
-                    "detail_code": code, "detail_title": " ".join(str(e).split()),
-                    "notes": None if _blank(note) else str(note).strip(), "_row": excel}
-            codes = expand_naics(cell(r, naics_j), path=path, sheet=sheet, row=excel, column=naics_col)
-            if not codes:
-                out.append({**base, "naics_code": None, "naics_split": False})
-            out.extend({**base, "naics_code": n, "naics_split": s} for n, s in codes)
-    if not out:
-        raise IngestError("no detail rows found", path=path, sheet=sheet, column=notes_col)
-    df = pd.DataFrame(out)
-    df["ref_period"] = "static"
-    df["published_date"] = pd.Timestamp(calendar.BEA_DETAIL_2017_RELEASE)
-    df["vintage"] = calendar.BEA_DETAIL_2017_RELEASE.isoformat()
-    return df
-
-
-# ---------------------------------------------------------------------------------------- GDP by industry
-def _gdp_sheet(rows: list[tuple], *, path: Path, sheet: str, frequency: str, units_text: str,
-               saar: bool) -> tuple[
-        pd.DataFrame, dt.date]:
-    """One GDP-by-industry sheet -> (line, line_name, period, value, _row) rows and the publication date."""
-    head = next((i for i, r in enumerate(rows[:20]) if r and _norm(r[0]) == "line"), None)
-    if head is None:
-        raise IngestError("header row not found", path=path, sheet=sheet, column="A",
-                          expected="a row with 'Line' in column A within the first 20 rows")
-    meta = " ".join(str(r[0]) for r in rows[:head] if r and r[0] is not None)
-    if units_text not in _norm(meta) or (saar and "annual rates" not in _norm(meta)):
-        raise IngestError("units line differs from the table's", path=path, sheet=sheet, row=2, column="A",
-                          expected=units_text + (", seasonally adjusted at annual rates" if saar else ""),
-                          got=rows[1][0] if len(rows) > 1 and rows[1] else None)
-    found = _PUBLISHED.search(meta)
-    if not found:
-        raise IngestError("publication date not found", path=path, sheet=sheet, column="A",
-                          expected="'Data published <Month D, YYYY>' above the header")
-    published = dt.datetime.strptime(" ".join(found.group(1).replace(",", ", ").split()), "%B %d, %Y").date()
-    header = rows[head]
-    periods: list[tuple[int, str]] = []
-    for j in range(3, len(header)):
-        v = header[j]
-        if _blank(v):
-            continue
-        p = _code(v)
-        if not _PERIOD[frequency].match(p):
-            raise IngestError("period header does not parse", path=path, sheet=sheet, row=head + 1,
-                              column=get_column_letter(j + 1),
-                              expected="'2005Q1'" if frequency == "Q" else "'1997'", got=v)
-        periods.append((j, p))
-    if not periods:
-        raise IngestError("no period columns", path=path, sheet=sheet, row=head + 1)
-    problems = ProblemCollector(path=path, sheet=sheet)
-    out: list[tuple] = []
-    lines: dict[int, int] = {}
-    started = False
-    for i in range(head + 1, len(rows)):
-        r, excel = rows[i], i + 1
-        a, b = (r[0] if r else None), (r[1] if len(r) > 1 else None)
-        if _blank(a):
-            if _blank(b):
-                if started:
-                    break
-                continue
-            continue  # "Addenda:" captions
-        try:
-            line = int(str(a).strip())
-        except ValueError:
-            raise IngestError("line number does not parse", path=path, sheet=sheet, row=excel, column="A",
-                              expected="an integer line number", got=a) from None
-        if line in lines:
-            raise IngestError(f"duplicated line {line} (also in row {lines[line]})", path=path, sheet=sheet,
-                              row=excel, column="A", expected="unique line numbers")
-        lines[line] = excel
-        started = True
-        name = _FOOTNOTE.sub("", str(b) if b is not None else "").strip()
-        for j, p in periods:
-            v = r[j] if j < len(r) else None
-            if isinstance(v, str) and v.strip() == _MISSING_TEXT:
-                val = float("nan")
-            elif _blank(v):
-                problems.add("empty cell", row=excel, column=p, expected=f"a number or {_MISSING_TEXT!r}")
-                continue
-            else:
-                val = _number(v, zero_text="\0")
-                if val is None:
-                    problems.add("value does not parse", row=excel, column=p,
-                                 expected=f"a number or {_MISSING_TEXT!r}", got=v)
-                    continue
-            out.append((line, name, p, val, excel))
-    problems.raise_if_any()
-    if not out:
-        raise IngestError("no data lines", path=path, sheet=sheet, row=head + 2)
-    return pd.DataFrame(out, columns=["line", "line_name", "ref_period", "value", "_row"]), published
-
-
-def parse_gdp(paths: Mapping[str, Path], progress: Progress | None = None) -> pd.DataFrame:
-    """``bea_gdp_by_industry`` from the three GDP-by-industry workbooks (sheets *103-*106, annual and quarterly)."""
-    say = progress_or_noop(progress)
-    frames = []
-    for name, (measure, prefix) in GDP_INPUTS.items():
-        with Workbook(paths[name]) as book:
-            say(f"bea: {book.path.name}")
-            for number, (series, unit_a, unit_q, units_text) in GDP_SERIES.items():
-                for freq, unit in (("A", unit_a), ("Q", unit_q)):
-                    sheet = f"{prefix}{number}-{freq}"
-                    part, published = _gdp_sheet(book.rows(sheet), path=book.path, sheet=sheet, frequency=freq,
-                                                 units_text=units_text, saar=unit.endswith("_saar"))
-                    if freq == "Q":
-                        pub = {p: min(calendar.bea_quarterly_published(p), published)
-                               for p in part["ref_period"].unique()}
-                    else:
-                        pub = {p: min(calendar.bea_annual_gdp_by_industry_published(int(p)), published)
-                               for p in part["ref_period"].unique()}
-                    part["published_date"] = pd.to_datetime(part["ref_period"].map(pub))
-                    part["vintage"] = published.isoformat()
-                    part["measure"], part["series"], part["frequency"] = measure, series, freq
-                    part["sheet"], part["unit"] = sheet, unit
-                    frames.append(part)
-    out = pd.concat(frames, ignore_index=True)
-    # leaf lines (<= 97) are numbered alike in every sheet; only the addenda move down by one in *106
-    out["bea_code"] = out["line"].map(GDP_LINE_TO_BEA_CODE)
-    return out
-
-
-def check_gdp_line_map(gdp: pd.DataFrame, industry_names: Mapping[str, str], path: Path | None = None) -> None:
-    """Check that each mapped GDP line carries the expected industry: private lines must read exactly as the Use
-    table's industry name, government lines as :data:`GOVERNMENT_LINE_NAMES`. Raises IngestError naming the sheet
-    and row otherwise (a newer file with renumbered lines must not be mapped silently)."""
-    first = gdp.drop_duplicates(["sheet", "line"])
-    first = first[first["line"].isin(list(GDP_LINE_TO_BEA_CODE))]
-    for sheet, line, name, row in zip(first["sheet"], first["line"], first["line_name"], first["_row"]):
-        code = GDP_LINE_TO_BEA_CODE[line]
-        expected = GOVERNMENT_LINE_NAMES.get(line, industry_names.get(code))
-        if _norm(name) != _norm(expected):
-            raise IngestError(f"GDP line {line} is not industry {code}", path=path, sheet=sheet,
-                              row=int(row), column="B", expected=expected, got=name)
-    seen = set(first["line"])
-    missing = sorted(set(GDP_LINE_TO_BEA_CODE) - seen)
-    if missing:
-        raise IngestError(f"GDP leaf lines missing: {missing[:5]}", path=path, expected="lines 4..97")
 
 
 # ---------------------------------------------------------------------------------------------- industries

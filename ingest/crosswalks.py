@@ -8,13 +8,13 @@ Tables
     code) after expanding ranges (``'11111-2'`` -> 11111, 11112) and lists (``'11113-6, 11119'``); ints are codes;
     a trailing ``*`` sets ``naics_split`` (the NAICS industry is shared by several BEA industries); ``n.a.``
     (government, special industries) gives one row with a null ``naics_code``. Parsed by
-    :func:`ingest.bea.parse_naics`.
+    :func:`ingest.bea_naics.parse_naics`.
 
 ``xwalk_oews_industry_bea``
     Every OEWS industry code of the May 2025 national industry file (and so every sector code of 2022-2024),
     except the two cross-industry totals ``000000``/``000001``, allocated to the 71 BEA summary industries:
     ``share`` >= 0 sums to 1 per ``oews_industry_code``. ``oews_industry_code`` uses the normalisation of
-    ``oews_industry`` (:func:`ingest.oews.normalise_industry_code`).
+    ``oews_industry`` (:func:`ingest.oews_fields.normalise_industry_code`).
 
     Method, per OEWS code c:
 
@@ -80,9 +80,10 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from . import calendar
-from .bea import Workbook, parse_naics
+from .bea_naics import parse_naics
+from .bea_sheets import Workbook
 from .errors import IngestError, MissingInputError, ProblemCollector
-from .oews import _DISPLAY_LEVEL, normalise_industry_code
+from .oews_fields import _DISPLAY_LEVEL, normalise_industry_code
 from .registry import Progress, Source, progress_or_noop
 from .schemas import Column, TableSchema, schema
 
@@ -207,7 +208,7 @@ def _text(v: object) -> str:
 
 # ----------------------------------------------------------------------------------------- BEA tables
 def bea_naics(path: Path) -> pd.DataFrame:
-    """``xwalk_bea_naics`` from the NAICS Codes sheet (via :func:`ingest.bea.parse_naics`)."""
+    """``xwalk_bea_naics`` from the NAICS Codes sheet (via :func:`ingest.bea_naics.parse_naics`)."""
     c = parse_naics(path)
     out = pd.DataFrame({
         "bea_sector_code": c["sector_code"], "bea_summary_code": c["summary_code"],

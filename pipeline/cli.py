@@ -1,4 +1,10 @@
-"""The ``econgraph`` command line: every step of the pipeline, on the embedded store by default."""
+"""The ``econgraph`` command line: every step of the pipeline, on the embedded store by default.
+
+This module is the composition root: it defines the top-level commands (``ingest``, ``build``, ``impact``,
+``rebalance``, ``backtest``, ``serve``, ``run``) and registers each command group, one ``add_typer`` line a group;
+the groups live in ``pipeline/cli_<area>.py`` (data, io and graph, forecast, compliance, score, text, journal,
+nowcast). Commands parse options and print; the work is done by service functions that the API calls too.
+"""
 from __future__ import annotations
 
 import json
@@ -7,44 +13,32 @@ import time
 from typing import List, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.calendar import SNAPSHOT_VINTAGE_NOTE
 from ingest.errors import IngestError
 from ingest.registry import available_sources
 
+from .cli_common import _fail, _progress, console, out
+from .cli_compliance import compliance_app
+from .cli_data import data_app
+from .cli_forecast import forecast_app
+from .cli_graph import graph_app, io_app
+from .cli_score import score_app
 from .settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="econgraph: official economic data -> quarterly graph of the US economy -> AI-managed ETF")
-data_app = typer.Typer(no_args_is_help=True, help="Inspect the warehouse.")
 app.add_typer(data_app, name="data")
-io_app = typer.Typer(no_args_is_help=True, help="Input-output mathematics (BEA method).")
 app.add_typer(io_app, name="io")
-graph_app = typer.Typer(no_args_is_help=True, help="The quarterly graph store.")
 app.add_typer(graph_app, name="graph")
-compliance_app = typer.Typer(no_args_is_help=True, help="Fund-rule compliance: checks, reports, audit replay.")
 app.add_typer(compliance_app, name="compliance")
-score_app = typer.Typer(no_args_is_help=True, help="LLM-automatability raters: run, evaluate, show.")
 app.add_typer(score_app, name="score")
-forecast_app = typer.Typer(no_args_is_help=True, help="Next-quarter forecasts (GNN + baselines, walk-forward).")
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(__import__("pipeline.cli_text", fromlist=["text_app"]).text_app, name="text")
 app.add_typer(__import__("pipeline.cli_journal", fromlist=["journal_app"]).journal_app, name="journal")
 from .cli_nowcast import app as nowcast_app, scaling_cmd  # noqa: E402
 app.add_typer(nowcast_app, name="nowcast")
 forecast_app.command("scaling")(scaling_cmd)
-
-console = Console(stderr=True)
-out = Console()
-
-
-def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
-                    transient=False, disable=not console.is_terminal and False)
 
 
 def _parse_inputs(values: list[str]) -> dict[str, dict[str, str]]:
@@ -87,34 +81,6 @@ def ingest(
                       f"{sum(r.tables.values()):,}", f"{r.seconds:.1f}")
     out.print(table)
 
-
-@data_app.command("list")
-def data_list(fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
-    """Show each warehouse table with rows, period range, vintage and publication dates."""
-    from ingest.warehouse import Warehouse
-
-    settings = get_settings()
-    rows = Warehouse(settings.home).list_tables()
-    if fmt == "json":
-        out.print_json(json.dumps({"note": SNAPSHOT_VINTAGE_NOTE, "tables": [
-            {k: r.get(k) for k in ("source", "table", "rows", "period_min", "period_max", "vintages",
-                                   "published_min", "published_max", "parser_version", "ingested_at")}
-            for r in rows]}, default=str))
-        return
-    t = Table(title=f"warehouse {settings.warehouse_dir}")
-    for col in ("source", "table", "rows", "periods", "vintage", "published"):
-        t.add_column(col)
-    for r in rows:
-        periods = f"{r.get('period_min', '')}..{r.get('period_max', '')}" if r.get("period_min") else "static"
-        pub = f"{r.get('published_min', '')}..{r.get('published_max', '')}" if r.get("published_min") else ""
-        t.add_row(r["source"], r["table"], f"{r['rows']:,}", periods, ",".join(r.get("vintages") or []), pub)
-    out.print(t)
-    out.print(f"[dim]{SNAPSHOT_VINTAGE_NOTE}[/dim]")
-
-
-def _fail(exc: Exception, code: int = 2):
-    console.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(code)
 
 
 @app.command()
@@ -214,178 +180,6 @@ def _f(v) -> str:
     return "n/a" if v is None else f"{v:.3f}"
 
 
-@io_app.command("requirements")
-def io_requirements(
-    year: int = typer.Option(..., "--year"),
-    kind: str = typer.Option("total", "--kind", help="direct | direct-ixi | total | ghosh"),
-    fmt: str = typer.Option("csv", "--format", help="csv | json"),
-) -> None:
-    """Export direct (commodity x industry), industry x industry, total (Leontief) or Ghosh requirements."""
-    from .graphs import QueryError, requirements
-
-    try:
-        m = requirements(get_settings(), year, kind)
-    except QueryError as exc:
-        _fail(exc)
-    if fmt == "json":
-        out.print_json(json.dumps({"year": year, "kind": kind, "rows": list(m.index), "columns": list(m.columns),
-                                   "values": m.round(12).values.tolist()}))
-    else:
-        sys.stdout.write(m.to_csv(float_format="%.10g"))
-
-
-@graph_app.command("export")
-def graph_export(
-    quarter: str = typer.Option(..., "--quarter"),
-    fmt: str = typer.Option("graphml", "--format", help="graphml | parquet"),
-    out_path: Optional[str] = typer.Option(None, "--out", help="file (graphml) or directory (parquet)"),
-) -> None:
-    """Export one quarter of the graph."""
-    from graph.embedded import export_quarter
-    from graph.store import GraphStoreError
-
-    from .graphs import open_store
-
-    settings = get_settings()
-    path = out_path or str(settings.home / "exports" / (f"{quarter}.graphml" if fmt == "graphml" else quarter))
-    store = open_store(settings)
-    try:
-        export_quarter(store, quarter, fmt, path)
-    except (GraphStoreError, ValueError) as exc:
-        _fail(exc)
-    finally:
-        store.close()
-    out.print(f"exported {quarter} to {path}")
-
-
-def _forecast_config(quick: bool, seeds: int | None):
-    from gnn.evaluate import EvalConfig, ci_config
-
-    cfg = ci_config() if quick else EvalConfig()
-    if seeds is not None:
-        cfg.gnn.n_seeds = seeds
-    return cfg
-
-
-@forecast_app.command("train")
-def forecast_train(
-    quarter: Optional[str] = typer.Option(None, "--quarter", help="train with what was known when forecasting it"),
-    quick: bool = typer.Option(False, "--quick", help="small configuration (CI)"),
-    seeds: Optional[int] = typer.Option(None, "--seeds"),
-    device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (default: settings)"),
-    fmt: str = typer.Option("table", "--format", help="table | json"),
-) -> None:
-    """Train the GNN ensemble and store it in the model registry."""
-    from gnn.train import train
-
-    from .forecasting import open_graph_inputs
-
-    settings = get_settings()
-    cfg = _forecast_config(quick, seeds).gnn
-    cfg.device = device or settings.resolved_device()
-    supplies, metrics = open_graph_inputs(settings)
-    with console.status("training the GNN ensemble"):
-        entry = train(settings.home, config=cfg, supplies=supplies, graph_metrics=metrics, as_of_quarter=quarter)
-    if fmt == "json":
-        out.print_json(json.dumps(entry, default=str))
-    else:
-        out.print(f"model {entry.get('model_id', entry.get('id'))} stored under {settings.home / 'models'}")
-
-
-@forecast_app.command("evaluate")
-def forecast_evaluate(
-    quick: bool = typer.Option(False, "--quick", help="small configuration (CI): 2 origins, 3 seeds"),
-    seeds: Optional[int] = typer.Option(None, "--seeds", help="neural-model seeds (default 20)"),
-    text_index: bool = typer.Option(False, "--text-index", help=(
-        "add each industry's Beige Book index (latest edition released by the as-of date) as a node feature; "
-        "needs `econgraph text build`")),
-    fmt: str = typer.Option("table", "--format", help="table | json"),
-) -> None:
-    """Walk-forward evaluation of the GNN against the baselines; report under <home>/reports/forecast/."""
-    from gnn.evaluate import evaluate
-
-    from .forecasting import open_graph_inputs
-
-    settings = get_settings()
-    supplies, metrics = open_graph_inputs(settings)
-    cfg = _forecast_config(quick, seeds)
-    cfg.gnn.device = settings.resolved_device()
-    cfg.text_index = text_index
-    with _progress() as bar:
-        task = bar.add_task("walk-forward", total=None)
-        res = evaluate(settings.home, config=cfg, supplies=supplies, graph_metrics=metrics,
-                       progress=lambda *a, **k: bar.update(task, advance=1))
-    if fmt == "json":
-        out.print_json(json.dumps(res, default=str))
-        return
-    for target, models in res.get("targets", res).items():
-        if not isinstance(models, dict):
-            continue
-        t = Table(title=f"{target}: best baseline {models.get('best_baseline')}, DM p = {models.get('dm_pvalue')}")
-        for col in ("model", "pinball", "mae", "rank IC (t)"):
-            t.add_column(col)
-        for name, m in (models.get("models") or {}).items():
-            ic = f"{m['rank_ic_mean']:.3f} ({m['rank_ic_t']:.2f})" if m.get("rank_ic_mean") is not None else ""
-            t.add_row(name, f"{m['pinball']:.5f}", f"{m['mae']:.5f}", ic)
-        out.print(t)
-    out.print(f"report: {settings.home / 'reports' / 'forecast' / 'report.md'}")
-
-
-@forecast_app.command("predict")
-def forecast_predict(
-    quarter: Optional[str] = typer.Option(None, "--quarter"),
-    model: Optional[str] = typer.Option(None, "--model", help="model id (default: latest)"),
-    since: Optional[str] = typer.Option(None, "--from", help="point-in-time history: forecast every quarter from "
-                                        "this one to --quarter (default: the latest), retraining every --step"),
-    step: int = typer.Option(4, "--step", help="with --from: quarters per retraining block"),
-    quick: bool = typer.Option(False, "--quick", help="with --from: small configuration (CI)"),
-    seeds: Optional[int] = typer.Option(None, "--seeds", help="with --from: neural-model seeds"),
-    fmt: str = typer.Option("table", "--format", help="table | json"),
-) -> None:
-    """Per-industry return quantiles for the next period (what the allocator consumes); with --from, the
-    point-in-time history of them (each block forecast by a model trained on what was public at its start)."""
-    from gnn.predict import history, predict
-
-    from .forecasting import open_graph_inputs
-
-    settings = get_settings()
-    supplies, metrics = open_graph_inputs(settings)
-    if since is not None:
-        if model is not None:
-            _fail(ValueError("--model and --from exclude each other: --from trains one model per block"))
-        cfg = _forecast_config(quick, seeds).gnn
-        cfg.device = settings.resolved_device()
-        with _progress() as bar:
-            task = bar.add_task("forecast history", total=None)
-            try:
-                rows = history(settings.home, first=since, last=quarter, step=step, config=cfg, supplies=supplies,
-                               graph_metrics=metrics, progress=lambda msg: bar.update(task, description=msg))
-            except (FileNotFoundError, KeyError, ValueError) as exc:
-                _fail(exc)
-        if fmt == "json":
-            out.print_json(json.dumps(rows, default=str))
-            return
-        t = Table(title=f"point-in-time forecasts {rows[0]['quarter']}..{rows[-1]['quarter']}")
-        for col in ("quarter", "as_of_date", "model_id", "industries", "trained"):
-            t.add_column(col)
-        for r in rows:
-            t.add_row(r["quarter"], r["as_of_date"], r["model_id"], str(r["n_industries"]),
-                      "yes" if r["trained"] else "reused")
-        out.print(t)
-        out.print(f"written to {settings.home / 'forecasts'}")
-        return
-    try:
-        frame, path = predict(settings.home, quarter=quarter, model_id=model, supplies=supplies,
-                              graph_metrics=metrics)
-    except (FileNotFoundError, KeyError, ValueError) as exc:
-        _fail(exc)
-    if fmt == "json":
-        out.print_json(frame.to_json(orient="records", date_format="iso"))
-    else:
-        out.print(frame.to_string(index=False))
-        out.print(f"written to {path}")
-
-
 @app.command()
 def rebalance(
     date: str = typer.Option(..., "--date", help="trading date D (decisions use closes before D)"),
@@ -461,171 +255,6 @@ def backtest(
     for line in relative_lines(res):
         out.print(line)
     out.print(f"report: {res.get('report')}")
-
-
-@compliance_app.command("check")
-def compliance_check(
-    date: str = typer.Option(..., "--date"),
-    universe: str = typer.Option("sp500", "--universe"),
-    fmt: str = typer.Option("table", "--format", help="table | json"),
-) -> None:
-    """Check the holdings published for a date against every rule (recorded in the audit log)."""
-    from .daily import DailyError, compliance_check as run_check
-
-    settings = get_settings()
-    try:
-        res = run_check(settings, date, universe)
-    except (DailyError, IngestError, ValueError) as exc:
-        _fail(exc)
-    if fmt == "json":
-        out.print_json(json.dumps(res, default=str))
-        return
-    t = Table(title=f"compliance {universe} {date}")
-    for col in ("rule_id", "citation", "value", "limit", "status", "breach_class", "cure_deadline"):
-        t.add_column(col)
-    for r in res["rules"]:
-        t.add_row(r["rule_id"], str(r["citation"])[:38], _fmt_num(r.get("value")), _fmt_num(r.get("limit")),
-                  r["status"], str(r.get("breach_class") or ""), str(r.get("cure_deadline") or ""))
-    out.print(t)
-
-
-def _fmt_num(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.4f}"
-    return "" if v is None else str(v)
-
-
-@compliance_app.command("report")
-def compliance_report(
-    date: str = typer.Option(..., "--date"),
-    out_dir: str = typer.Option(..., "--out"),
-    universe: str = typer.Option("sp500", "--universe"),
-) -> None:
-    """Daily compliance report (HTML + PDF; RIC report on quarter ends) of a recorded check."""
-    from compliance import service
-
-    from .daily import compliance_dir
-
-    settings = get_settings()
-    try:
-        files = service.report(date, compliance_dir(settings, universe), out_dir)
-    except (LookupError, ValueError, OSError) as exc:
-        _fail(exc)
-    for kind, path in files.items():
-        out.print(f"{kind}: {path}")
-
-
-@compliance_app.command("replay")
-def compliance_replay(
-    date: str = typer.Option(..., "--date"),
-    universe: str = typer.Option("sp500", "--universe"),
-    fmt: str = typer.Option("table", "--format", help="table | json"),
-) -> None:
-    """Re-run a past date's check from its recorded inputs and show whether it reproduces."""
-    from compliance import service
-
-    from .daily import compliance_dir
-
-    settings = get_settings()
-    try:
-        res = service.replay(date, compliance_dir(settings, universe))
-    except (LookupError, ValueError, OSError) as exc:
-        _fail(exc)
-    if fmt == "json":
-        out.print_json(json.dumps(res, default=str))
-        return
-    same = res["matches"]
-    out.print(f"replay {date} (audit seq {res['seq']}): {'reproduced' if same else 'DIFFERENT'}; recorded "
-              f"{res['recorded_result_hash'][:16]}, replayed {res['replayed_result_hash'][:16]}")
-    for r in res["result"]["rules"]:
-        out.print(f"  {r['rule_id']:<28} {r['status']}")
-    if not same:
-        raise typer.Exit(1)
-
-
-@compliance_app.command("verify")
-def compliance_verify(universe: str = typer.Option("sp500", "--universe")) -> None:
-    """Verify the hash chain of the audit log (any edited, deleted or reordered entry is reported)."""
-    from compliance import service
-
-    from .daily import compliance_dir
-
-    res = service.verify(compliance_dir(get_settings(), universe))
-    out.print(f"audit log: {'OK' if res['ok'] else 'TAMPERED'}; {res['entries']} entries; head {res['head']}")
-    for p in res["problems"]:
-        out.print(f"[red]{p}[/red]")
-    if not res["ok"]:
-        raise typer.Exit(1)
-
-
-@score_app.command("run")
-def score_run(
-    rater: str = typer.Option(..., "--rater", help="embedding | llm | human | gpt4"),
-    limit: Optional[int] = typer.Option(None, "--limit", help="score only the first N tasks (trial)"),
-    fmt: str = typer.Option("table", "--format", help="table | json"),
-) -> None:
-    """Score every O*NET 29.1/30.1 and emerging task; refresh the consensus and band (re-run `build` after)."""
-    from .scoring import ScoringError, run as run_score
-
-    try:
-        with console.status(f"scoring tasks with {rater}"):
-            info = run_score(get_settings(), rater, limit)
-    except (ScoringError, IngestError, ValueError) as exc:
-        _fail(exc)
-    if fmt == "json":
-        out.print_json(json.dumps(info, default=str))
-    else:
-        out.print(f"{rater}: scored {info['scored']:,} of {info['tasks']:,} tasks {info['by_class']}; consensus over "
-                  f"{info['consensus']['raters']} (mean band width {info['consensus']['mean_band_width']:.3f}); "
-                  "run `econgraph build` to use them")
-
-
-@score_app.command("evaluate")
-def score_evaluate(
-    seed: int = typer.Option(0, "--seed", help="split seed"),
-    split: str = typer.Option("duplicate", "--split",
-                              help="duplicate (occupations + 6-digit SOC + near-duplicate tasks held out together) "
-                                   "| occupation (former split, leaks through duplicated task texts)"),
-    fmt: str = typer.Option("table", "--format", help="table | json"),
-) -> None:
-    """Each rater against the human labels on held-out groups: kappa, binary kappa, occupation beta r, ECE."""
-    from .scoring import ScoringError, evaluate as run_eval
-
-    try:
-        with console.status("evaluating raters on held-out groups"):
-            res = run_eval(get_settings(), seed, split)
-    except (ScoringError, IngestError, ValueError) as exc:
-        _fail(exc)
-    if fmt == "json":
-        out.print_json(json.dumps(res, default=str))
-        return
-    first = next(iter(res.values()))["split"]
-    t = Table(title=f"raters vs human labels ({first['description']})")
-    for col in ("rater", "kappa_3class", "kappa_binary", "occupation_beta_r", "ece", "accuracy", "n_test"):
-        t.add_column(col)
-    for name, m in res.items():
-        t.add_row(name, *[f"{m[k]:.3f}" for k in ("kappa_3class", "kappa_binary", "occupation_beta_r", "ece",
-                                                   "accuracy")], str(m.get("n_test")))
-    out.print(t)
-    for name, m in res.items():
-        d = m.get("kappa_difference")
-        if d:
-            out.print(f"{name} - {d['versus']}: kappa_3class {d['kappa_3class']['difference']:+.3f} "
-                      f"[{d['kappa_3class']['ci_low']:+.3f}, {d['kappa_3class']['ci_high']:+.3f}], kappa_binary "
-                      f"{d['kappa_binary']['difference']:+.3f} [{d['kappa_binary']['ci_low']:+.3f}, "
-                      f"{d['kappa_binary']['ci_high']:+.3f}] ({d['level']:.0%} occupation bootstrap, "
-                      f"{d['n_boot']} resamples)")
-
-
-@score_app.command("show")
-def score_show(task_id: int = typer.Argument(..., help="O*NET Task ID")) -> None:
-    """All raters' answers for one task."""
-    from .scoring import ScoringError, show
-
-    try:
-        out.print_json(json.dumps(show(get_settings(), task_id)))
-    except ScoringError as exc:
-        _fail(exc)
 
 
 @app.command()

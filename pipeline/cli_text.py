@@ -26,24 +26,6 @@ console = Console(stderr=True)
 out = Console()
 
 
-def run_text_step(settings, console: Console | None = None) -> dict:
-    """The ``econgraph run`` step: build (or reuse) the indexes; returns the build report."""
-    from ingest.warehouse import Warehouse
-    from scoring.text.index import build
-
-    con = console or Console(stderr=True)
-    wh = Warehouse(settings.home)
-    if not wh.has("text"):
-        wh.ingest("text")
-    with con.status("text: Beige Book passages -> industries -> raters -> indexes"):
-        report = build(wh, settings.home, progress=lambda m: con.print(f"  [dim]{m}[/dim]"))
-    cov = report["coverage"]
-    con.print(f"text: Beige Book indexes for {cov['industries']} industries over {report['editions']} editions "
-              f"({report['passages']:,} passages) in {report['seconds']:.0f}s"
-              f"{' (unchanged, reused)' if report.get('cached') else ''} -> {settings.home / 'text'}")
-    return {k: report[k] for k in ("editions", "passages", "coverage", "seconds", "cached") if k in report}
-
-
 @text_app.command("build")
 def build_cmd(force: bool = typer.Option(False, "--force", help="rebuild even if inputs and code are unchanged")):
     """Build the Beige Book industry indexes under <home>/text."""

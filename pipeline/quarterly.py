@@ -72,7 +72,7 @@ def run_all(settings: Settings, console: Console | None = None) -> dict:
         info = run_score(settings, "embedding")
     console.print(f"scores: embedding rater scored {info['scored']:,} tasks; consensus and band over "
                   f"{info['consensus']['raters']}")
-    from .cli_text import run_text_step
+    from .text import run_text_step
 
     summary["text"] = run_text_step(settings, console)
     rows = run_build(settings, console=console)

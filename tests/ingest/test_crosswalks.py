@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ingest import crosswalks as X
-from ingest import oews
+from ingest import oews, oews_fields
 from ingest.errors import IngestError, MissingInputError
 from ingest.storage import SNAPSHOT_ROOT
 
@@ -59,7 +59,7 @@ def test_every_2025_industry_maps_with_shares_summing_to_one(alloc):
     assert (alloc["share"] > 0).all()
     assert set(alloc["bea_code"]) <= BEA_SUMMARY_71
     # the 2022-2024 natsector codes use the same normalisation
-    assert set(oews.SECTORS) <= set(alloc["oews_industry_code"])
+    assert set(oews_fields.SECTORS) <= set(alloc["oews_industry_code"])
 
 
 def _shares(alloc, code):

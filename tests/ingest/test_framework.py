@@ -1,7 +1,6 @@
 """The ingest framework: checksums, atomic writes, warehouse no-op re-ingest, point-in-time filtering."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +10,7 @@ from ingest import storage
 from ingest.errors import ChecksumError, IngestError, ProblemCollector
 from ingest.registry import Source
 from ingest.schemas import Column, as_of, schema
-from ingest.warehouse import Warehouse
+from ingest.warehouse import Warehouse, parser_files
 
 
 def test_snapshot_checksums_all_match():
@@ -93,6 +92,20 @@ def test_warehouse_noop_reingest_and_failure_keeps_tables(tmp_path):
     assert table["value_usd_millions"].tolist() == [1.5, 2.0]
     info = wh.list_tables()[0]
     assert info["rows"] == 2 and info["period_min"] == "2023"
+
+
+def test_code_digest_hashes_every_module_of_a_split_parser(tmp_path):
+    """A parser split over modules is hashed whole (a change to any of them re-ingests), framework modules aside;
+    relative, absolute, function-level and ``from ingest import x`` imports are all followed."""
+    ingest_dir = Path(storage.__file__).resolve().parent
+    assert [f.name for f in parser_files(ingest_dir / "bea.py")] == ["bea.py", "bea_gdp.py", "bea_naics.py",
+                                                                    "bea_sheets.py"]
+    assert {f.name for f in parser_files(ingest_dir / "crosswalks.py")} == {
+        "crosswalks.py", "bea_naics.py", "bea_sheets.py", "oews_fields.py"}
+    probe = tmp_path / "probe.py"
+    probe.write_text("from ingest.bea_sheets import Workbook\n\n\n"
+                     "def parse():\n    from ingest import calendar, tabular\n")
+    assert [f.name for f in parser_files(probe)] == ["probe.py", "bea_sheets.py", "tabular.py"]
 
 
 def test_duplicate_key_is_reported():

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest import market
+from ingest import french, market
+from ingest import fred as fred_source
 from ingest.calendar import month_end_published
 from ingest.errors import IngestError
 from ingest.schemas import as_of
@@ -64,7 +65,7 @@ def test_source_declares_checksummed_inputs_and_official_urls():
     assert set(src.urls) == set(src.inputs)
     for name, rel in src.inputs.items():
         assert verify_snapshot_file(SNAPSHOT_ROOT / rel)  # in SHA256SUMS and unchanged
-    for s in market.FRED_SERIES:
+    for s in fred_source.FRED_SERIES:
         assert src.urls[f"fred_{s.lower()}"] == f"https://fred.stlouisfed.org/series/{s}"
     for name in ("french_49_industry_monthly", "ff3_monthly", "ff3_daily", "ff5_daily", "ff_momentum_daily"):
         assert src.urls[name].startswith("https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/")
@@ -91,10 +92,10 @@ def test_daily_49_vw_compounds_to_the_monthly_file_for_large_industries(tables, 
     monthly file's own 'Number of Firms' and 'Average Firm Size' blocks): Softw, Banks, Drugs, Rtail, Chips, Oil,
     Telcm, Insur, Util, Hardw. Measured over 630 months: corr 0.9992 (Telcm) to 1.0000 (Oil, Insur, Util), mean
     |diff| 0.02-0.12 pp/month (Softw the largest)."""
-    blocks, _ = market.read_french_blocks(inputs["french_49_industry_monthly"])
+    blocks, _ = french.read_french_blocks(inputs["french_49_industry_monthly"])
     path = inputs["french_49_industry_monthly"]
-    firms = next(market.block_frame(b, path) for b in blocks if b.title == "Number of Firms in Portfolios")
-    size = next(market.block_frame(b, path) for b in blocks if b.title == "Average Firm Size")
+    firms = next(french.block_frame(b, path) for b in blocks if b.title == "Number of Firms in Portfolios")
+    size = next(french.block_frame(b, path) for b in blocks if b.title == "Average Firm Size")
     cap = (firms * size).loc["1969-07":"2021-12"].mean().sort_values(ascending=False)
     large = list(cap.index[:10])
     monthly = _french(tables, "M", "49", "vw")
@@ -134,8 +135,8 @@ def test_french_missing_codes_dropped_and_names_stripped(tables, inputs):
 
 
 def test_french_zip_download_reads_like_the_extracted_csv(inputs):
-    from_csv = market.read_french_industries(inputs["french_49_industry_monthly"], family="49", frequency="M")
-    from_zip = market.read_french_industries(MARKET / "french/original/49_Industry_Portfolios_CSV.zip",
+    from_csv = french.read_french_industries(inputs["french_49_industry_monthly"], family="49", frequency="M")
+    from_zip = french.read_french_industries(MARKET / "french/original/49_Industry_Portfolios_CSV.zip",
                                              family="49", frequency="M")
     pd.testing.assert_frame_equal(from_csv.drop(columns="source_file"), from_zip.drop(columns="source_file"))
 
@@ -275,7 +276,7 @@ def test_universe(tables):
 def test_fred_has_no_holiday_blanks_and_documented_lags(tables):
     fred = tables["market_fred"]
     assert fred["value"].notna().all()
-    assert set(fred["series_id"]) == set(market.FRED_SERIES)
+    assert set(fred["series_id"]) == set(fred_source.FRED_SERIES)
     for sid in ("DGS10", "T10Y2Y", "VIXCLS"):
         raw = pd.read_csv(MARKET / f"macro/{sid}.csv", dtype=str, keep_default_na=False)
         blanks = set(raw.loc[raw[sid].str.strip() == "", "DATE"])
@@ -296,9 +297,9 @@ def test_fred_has_no_holiday_blanks_and_documented_lags(tables):
 
 def test_french_publication_rule_matches_the_calendar(tables):
     days = pd.to_datetime(["2024-02-10", "2024-02-29", "2025-12-01"])
-    published = market.french_published(days)
+    published = french.french_published(days)
     for d, p in zip(days, published):
-        assert pd.Timestamp(p).date() == month_end_published(d.strftime("%Y-%m"), market.FRENCH_LAG_DAYS)
+        assert pd.Timestamp(p).date() == month_end_published(d.strftime("%Y-%m"), french.FRENCH_LAG_DAYS)
     f = tables["market_french_industry_returns"]
     assert (f["published_date"] > f["date"]).all()
     assert (tables["market_etf_prices"]["published_date"] == tables["market_etf_prices"]["date"]).all()
@@ -331,7 +332,7 @@ def test_truncated_gzip_is_an_ingest_error(tmp_path):
     broken_zip = tmp_path / "49_Industry_Portfolios_CSV.zip"
     broken_zip.write_bytes((MARKET / "french/original/49_Industry_Portfolios_CSV.zip").read_bytes()[:4000])
     with pytest.raises(IngestError, match=r"49_Industry_Portfolios_CSV\.zip: file cannot be read"):
-        market.read_french_industries(broken_zip, family="49", frequency="M")
+        french.read_french_industries(broken_zip, family="49", frequency="M")
 
 
 def test_french_file_with_a_missing_block_header(tmp_path):
@@ -343,7 +344,7 @@ def test_french_file_with_a_missing_block_header(tmp_path):
     no_title = _copy_lines(src, tmp_path / "49_Industry_Portfolios.csv",
                            edit=drop("Average Value Weighted Returns -- Monthly"))
     with pytest.raises(IngestError) as err:
-        market.read_french_industries(no_title, family="49", frequency="M")
+        french.read_french_industries(no_title, family="49", frequency="M")
     msg = str(err.value)
     assert msg.startswith("49_Industry_Portfolios.csv: ") and "Average Value Weighted Returns -- Monthly" in msg
 
@@ -353,7 +354,7 @@ def test_french_file_with_a_missing_block_header(tmp_path):
 
     no_header = _copy_lines(src, tmp_path / "49_no_header.csv", edit=drop_header)
     with pytest.raises(IngestError, match=r"49_no_header\.csv row 12: data row without a header line"):
-        market.read_french_industries(no_header, family="49", frequency="M")
+        french.read_french_industries(no_header, family="49", frequency="M")
 
 
 def test_french_junk_value_names_row_and_column(tmp_path):
@@ -362,7 +363,7 @@ def test_french_junk_value_names_row_and_column(tmp_path):
                       edit=lambda ls: ls[:7] + [ls[7].replace("0.38", "x.xx", 1)] + ls[8:])
     with pytest.raises(IngestError, match=r"F-F_Research_Data_Factors\.csv row 8 column 'Mkt-RF': value does not "
                                           r"parse: expected a number \(percent\), got '   x.xx'"):
-        market.read_french_factors(bad, "M")
+        french.read_french_factors(bad, "M")
 
 
 def test_junk_price_cell_names_row_and_ticker(tmp_path):
@@ -405,15 +406,15 @@ def test_ohlcv_for_another_ticker_is_refused(tmp_path):
 def test_fred_wrong_series_and_junk_value(tmp_path):
     wrong = shutil.copy(MARKET / "macro/DGS10.csv", tmp_path / "DGS10.csv")
     with pytest.raises(IngestError, match=r"DGS10\.csv row 1 column 'DGS10': file holds another series"):
-        market.read_fred(wrong, "T10Y2Y")
+        fred_source.read_fred(wrong, "T10Y2Y")
     junk = _copy_lines(MARKET / "macro/UNRATE.csv", tmp_path / "UNRATE.csv",
                        edit=lambda ls: ls[:5] + ["1970-05-01,4,8\n"] + ls[6:])
     with pytest.raises(IngestError, match=r"UNRATE\.csv row 6: malformed CSV.*Expected 2 fields"):
-        market.read_fred(junk, "UNRATE")
+        fred_source.read_fred(junk, "UNRATE")
     text = _copy_lines(MARKET / "macro/UNRATE.csv", tmp_path / "UNRATE2.csv",
                        edit=lambda ls: ls[:5] + ["1970-05-01,NA\n"] + ls[6:])
     with pytest.raises(IngestError, match=r"UNRATE2\.csv row 6 column 'UNRATE': value does not parse"):
-        market.read_fred(text, "UNRATE")
+        fred_source.read_fred(text, "UNRATE")
 
 
 # ------------------------------------------------------------------------------------------------ user prices

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ingest import oews
+from ingest import oews, oews_fields
 from ingest.errors import IngestError, MissingInputError
 from ingest.storage import SNAPSHOT_ROOT
 
@@ -59,7 +59,7 @@ def test_sector_totals_add_up_to_national(national, industry):
     sectors = industry[(industry["industry_level"] == "sector") & (industry["occ_code"] == "00-0000")]
     assert set(sectors["year"]) == {2018, 2022, 2023, 2024, 2025}
     for year, group in sectors.groupby("year"):
-        assert sorted(group["industry_code"]) == sorted(oews.SECTORS)
+        assert sorted(group["industry_code"]) == sorted(oews_fields.SECTORS)
         total = NATIONAL_TOTAL_2018 if year == 2018 else NATIONAL_TOTALS[year]
         assert abs(group["employment"].sum() - total) <= SECTOR_SUM_ATOL
     # the 2025 cross-industry row of the industry table is the national figure
@@ -93,7 +93,7 @@ def test_suppressed_values_are_nan_with_status_never_zero(industry):
     assert sup["employment"].isna().all() and sup["emp_prse"].isna().all()
     y25 = industry[industry["year"] == 2025]
     assert (y25["employment_status"] == "suppressed").sum() == 8409  # '-' with footnote 8
-    for col in oews._WITH_STATUS:
+    for col in oews_fields._WITH_STATUS:
         status = industry[f"{col.removesuffix('_usd')}_status"]
         assert industry.loc[status != "reported", col].isna().all(), col
         assert industry.loc[status == "reported", col].notna().all(), col
@@ -121,7 +121,7 @@ def test_top_coded_annual_only_and_hourly_only(national):
 def test_industry_codes_levels_and_ownership(industry):
     sectors = industry[industry["industry_level"] == "sector"]
     by_year = sectors.groupby("year")["industry_code"].agg(lambda s: sorted(set(s)))
-    assert all(codes == sorted(oews.SECTORS) for codes in by_year)
+    assert all(codes == sorted(oews_fields.SECTORS) for codes in by_year)
     manu = sectors[(sectors["industry_code"] == "31-33")].groupby("year")["industry_title"].first()
     assert manu.str.contains("Manufacturing").all() and len(manu) == 5
     y25 = industry[industry["year"] == 2025].drop_duplicates("industry_code").set_index("industry_code")
@@ -145,7 +145,7 @@ def test_industry_codes_levels_and_ownership(industry):
     ("19", "sector", None), ("33--35", "sector", None), ("33A", "naics4", None),
 ])
 def test_normalise_industry_code(raw, level, expected):
-    assert oews.normalise_industry_code(raw, level) == expected
+    assert oews_fields.normalise_industry_code(raw, level) == expected
 
 
 def test_point_in_time_columns(national):
@@ -271,7 +271,7 @@ def test_may_2018_sector_file_legacy_layout(industry):
     y18 = industry[industry["year"] == 2018]
     assert set(y18["industry_level"]) == {"sector"} and set(y18["vintage"]) == {"M2018"}
     assert (y18["published_date"] == pd.Timestamp("2019-03-31")).all()
-    assert set(y18["o_group"]) == set(oews.O_GROUPS)
+    assert set(y18["o_group"]) == set(oews_fields.O_GROUPS)
     assert set(y18.loc[y18["industry_code"] == "99", "own_code"]) == {"123"}
     assert y18.loc[y18["industry_code"] != "99", "own_code"].isna().all()
     codes = set(y18.loc[y18["o_group"] == "detailed", "occ_code"])

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ingest import onet
+from ingest import onet, tabular
 from ingest.errors import IngestError, MissingInputError
 from ingest.storage import SNAPSHOT_ROOT
 from ingest.warehouse import resolve_inputs
@@ -312,7 +312,7 @@ def test_workbook_with_several_sheets_needs_the_named_one(tmp_path, release_29_1
     with pytest.raises(MissingInputError, match="Occupation Data.xlsx: workbook has several sheets"):
         onet.parse_occupations(f, release_29_1)
     with pytest.raises(MissingInputError, match=r"sheet 'Task Statements' not found"):
-        onet.read_xlsx(f, ("Title",), sheet="Task Statements")
+        tabular.read_xlsx(f, ("Title",), sheet="Task Statements")
 
 
 def test_full_parse_names_the_overridden_file(tmp_path, inputs):
