@@ -70,7 +70,7 @@ def relative_report(out: dict, sim: dict, records: list, replica_daily: pd.DataF
     b = rb.reindex(days[1:]).fillna(0.0)
     years = len(b) / TRADING_DAYS
     bench_cagr = float((1 + b).prod() ** (1 / years) - 1) if years > 0 else float("nan")
-    res: dict[str, Any] = {"mandate": mandate.summary(), "benchmark": mandate.benchmark_ticker,
+    res: dict[str, Any] = {"mandate": mandate.summary(), "benchmark": mandate.benchmark_label,
                            "benchmark_cagr": bench_cagr, "active_cagr": out["cagr"] - bench_cagr,
                            "tracking_error_budget": mandate.tracking_error_budget, **am,
                            "active_share": _mean(d.active.get("active_share") for d, _ in records if d.active),

@@ -16,6 +16,9 @@ defines ``cap_weighted``.
   with ``P`` the adjusted close (so splits drop out; dividends make the drift overstate a cap by the dividend yield
   since ``s_i``, about the same for every member, so weights barely move). Share counts are those of the snapshot:
   buybacks and issuance after ``s_i`` are not seen (the snapshots have a 6.7-year gap, 2018-02-08 .. 2024-10-10);
+* one company, one cap: the snapshots give each share class the whole company's market cap (GOOG and GOOGL both
+  carry Alphabet's), so the classes of one issuer (``issuer_id``) in the weights share the mean of their figures
+  equally (the class split is not in the data; an equal split is a stated approximation);
 * weights ``b_i(t) = cap_i(t) / sum_j cap_j(t)`` over members with a price and a cap.
 
 Survivorship, stated per date in ``info``: members without a price (companies that left the index since are absent
@@ -88,6 +91,14 @@ class CapWeighted:
         self.ids = pd.Index(universe.identifiers)
         # column j of the snapshot arrays for each universe identifier (-1: not in the point-in-time panel)
         self._col = pit.ids.get_indexer(self.ids)
+        # issuers with more than one share class in the universe: column groups whose caps are one company's
+        iss = universe.securities["issuer_id"].reindex(self.ids) if "issuer_id" in universe.securities else None
+        self._classes: list[np.ndarray] = []
+        if iss is not None:
+            pos = pd.Series(np.arange(len(self.ids)), index=self.ids)
+            for _, g in iss.dropna().groupby(iss.dropna()):
+                if len(g) > 1:
+                    self._classes.append(pos[g.index].to_numpy())
         self._cache: dict[pd.Timestamp, BenchmarkComposition] = {}
         self._returns: pd.Series | None = None
 
@@ -109,6 +120,18 @@ class CapWeighted:
         known &= np.isfinite(cap) & (cap > 0)
         return np.where(known, cap, 0.0), known
 
+    def _one_cap_per_issuer(self, c: np.ndarray) -> np.ndarray:
+        """``c`` (days x ids, 0 where unused): each multi-class issuer's used classes share the mean of their caps
+        equally."""
+        c = c.copy()
+        for cols in self._classes:
+            sub = c[:, cols]
+            n = (sub > 0).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                each = np.where(n > 0, sub.sum(axis=1) / np.maximum(n, 1) ** 2, 0.0)
+            c[:, cols] = np.where(sub > 0, each[:, None], 0.0)
+        return c
+
     def __call__(self, t: pd.Timestamp) -> BenchmarkComposition:
         t = pd.Timestamp(t)
         if t in self._cache:
@@ -127,7 +150,7 @@ class CapWeighted:
         if not use.any():
             raise BenchmarkError(f"cap-weighted benchmark for {t.date()}: no member has both a price and a market "
                                  f"cap", column="date", got=str(t.date()))
-        c = np.where(use, cap[0], 0.0)
+        c = self._one_cap_per_issuer(np.where(use, cap[0], 0.0)[None, :])[0]
         w = pd.Series(c / c.sum(), index=self.ids)
         surv = u.survivorship(t) or {}
         asof = pit.mcap_asof[k][self._col[use & (self._col >= 0)]]
@@ -138,6 +161,7 @@ class CapWeighted:
                 "n_members": surv.get("n_members"), "n_members_unpriced": surv.get("n_unpriced_members"),
                 "unpriced_share_by_market_cap": surv.get("unpriced_share_by_market_cap"),
                 "n_members_without_cap": int(len(no_cap)), "members_without_cap": list(no_cap),
+                "multi_class_issuers": len(self._classes),
                 "top5": {s: round(float(v), 6) for s, v in w.nlargest(5).items()}}
         out = BenchmarkComposition(w, info)
         self._cache[t] = out
@@ -157,7 +181,7 @@ class CapWeighted:
         cap, known = self._caps(k, days.to_numpy("datetime64[ns]"), prev)
         member = _membership(self.pit, days, self.ids)
         use = member & known & np.isfinite(prev) & (prev > 0)
-        c = np.where(use, cap, 0.0)
+        c = self._one_cap_per_issuer(np.where(use, cap, 0.0))
         tot = c.sum(axis=1)
         r = np.where(use, np.nan_to_num(ret, nan=0.0), 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -21,7 +21,7 @@ def run(market_warehouse, tmp_path_factory):
 def test_carries_the_benchmark_relative_keys(run):
     r, _ = run
     assert all(k in r for k in KEYS)
-    assert r["benchmark"] == "SPY" and r["mandate"]["mandate"] == "sector_etfs@1.0.0"
+    assert r["benchmark"] == "SPY" and r["mandate"]["mandate"] == "sector_etfs@1.1.0"
     assert r["tracking_error_budget"] == 0.03
     assert 0 < r["tracking_error"] < 0.1 and np.isfinite(r["information_ratio_t"])
     # the fund is long-only, 80% names policy, never below it
