@@ -5,7 +5,8 @@ Timing convention (no look-ahead): on a rebalance day ``t`` the policy sees pric
 whole shares at ``p_{t-1}``; the trades execute at the close of ``t`` (``p_t``, a market-on-close order), clipped to
 ``participation x ADV`` shares where volume data exist, and pay the cost model's spread + impact in cash
 (:meth:`portfolio.costs.TransactionCost.realized_usd`, volatility = 63-day trailing standard deviation). Between
-rebalances the shares are held. Dividends and splits enter through adjusted prices (the book's value is
+rebalances the shares are held; where the close of ``t`` is above the previous close so that the buys would cost
+more than the cash, the sells and the cash allow, the buys are scaled down pro rata (the fund never borrows). Dividends and splits enter through adjusted prices (the book's value is
 ``shares x adjusted close + cash``; an adjusted series is a total-return index). Cash earns the Fama-French daily
 risk-free rate. ETF expense ratios are already netted in their prices and are not charged again. A security whose
 price is missing on a day is valued at its last close.
@@ -98,6 +99,16 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
                 sigma = rets_all.loc[rets_all.index < d].iloc[-63:].std().reindex(ids).fillna(0.02)
                 costs = tc.realized_usd(notional.to_numpy(), liq, sigma, v_prev)
                 cost = float(costs.sum())
+                buys = float(notional.clip(lower=0).sum())
+                avail = cash - float(notional.clip(upper=0).sum()) - cost
+                if buys > 0 and avail < buys:
+                    # the close moved above the previous close the orders were sized at: the buys are scaled down
+                    # so that the fund never borrows (cash >= 0 after the trades and their costs)
+                    f = max(0.0, avail / buys) * (1 - 1e-4)
+                    delta = delta.where(delta <= 0, np.floor(delta * f))
+                    notional = delta * p.fillna(0)
+                    costs = tc.realized_usd(notional.to_numpy(), liq, sigma, v_prev)
+                    cost = float(costs.sum())
                 traded = float(notional.abs().sum())
                 shares = shares + delta
                 cash -= float(notional.sum()) + cost
@@ -294,7 +305,9 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
                                    uni, alternatives))
         if mandate.benchmark_from_constituents:
             # the rebuilt index beside its proxy ETF over the backtest's days: a sanity check of the reconstruction
-            out["benchmark_vs_proxy"] = compare_to_proxy(rb, proxy, out["start"], out["end"], mandate.benchmark_ticker)
+            # (the fund's first return is the day after the start: the same days as benchmark_cagr)
+            out["benchmark_vs_proxy"] = compare_to_proxy(rb, proxy, sim["daily"].index[1], out["end"],
+                                                         mandate.benchmark_ticker)
         if journal:
             out["journal"] = write_journal(home, out, records, pol, uni, mandate, forecasts, rb)
     out["notes"] = list(uni.notes)

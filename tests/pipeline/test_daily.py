@@ -96,7 +96,7 @@ def test_backtest_cli_json(home):
                 "forecast_contribution"):
         assert key in s
     assert s["compliance_mode"] == "evaluable" and s["universe"] == "sector_etfs"
-    assert s["active_breaches"] == 0 and s["benchmark"] == "SPY" and s["mandate"]["mandate"] == "sector_etfs@1.0.0"
+    assert s["active_breaches"] == 0 and s["benchmark"] == "SPY" and s["mandate"]["mandate"] == "sector_etfs@1.1.0"
     # no forecasts in this home: no decision tilts, so the same program without forecasts (the compliant replica)
     # is the policy itself, reused rather than re-run; the journal holds every rebalance
     assert s["decisions"]["signal_sources"] == {"none": s["decisions"]["n"]}

@@ -40,7 +40,7 @@ def test_every_rebalance_is_journaled_with_outcomes(run):
     rows = jr.list_decisions(home, run_id=j["run_id"])
     assert j["n_records"] == len(rows) == r["decisions"]["n"] == 3
     d = jr.get_decision(home, rows[-1]["id"])
-    assert d["mandate"] == "sector_etfs@1.0.0" and d["benchmark"] == "SPY" and d["rules_version"]
+    assert d["mandate"] == "sector_etfs@1.1.0" and d["benchmark"] == "SPY" and d["rules_version"]
     assert d["input_hash"].startswith("universe:") and d["top_active"] and d["top_active"][0]["driver"]
     assert abs(sum(d["benchmark_weights"].values()) - 1) < 1e-6
     assert {o["horizon_days"] for o in d["outcomes"]} == {1, 5, 21}
@@ -49,5 +49,5 @@ def test_every_rebalance_is_journaled_with_outcomes(run):
 def test_report_shows_mandate_and_targets(run):
     r, _ = run
     text = open(r["report"]).read()
-    assert "sector_etfs@1.0.0" in text and "tracking error realised" in text and "forecasts' contribution" in text
+    assert "sector_etfs@1.1.0" in text and "tracking error realised" in text and "forecasts' contribution" in text
     assert json.loads(open(r["report"].replace("report.md", "metrics.json")).read())["benchmark"] == "SPY"
