@@ -4,11 +4,11 @@ Runs the benchmark-relative backtest of ``--universe`` (default ``sector_etfs``,
 ``portfolio/mandates/<universe>_v1.json``) over every point-in-time forecast under ``<home>/forecasts`` (or
 ``--start``/``--end``), monthly (``--every 21``, as ``econgraph run``), under ``--compliance`` (default
 ``evaluable``; ``enforce`` as the daily run trades), and prints and writes ``.bench/bench_fund.json``
-(``.bench/bench_fund_<universe>.json`` for another universe): active return, realised tracking error against the budget, information ratio and its
-t-stat, active share, turnover, costs, the forecasts' contribution with its t-stat, the tracking cost of compliance,
-the active breaches, the rebuilt benchmark against its proxy ETF where the benchmark is rebuilt from its members
-(``sp500``), and each target (TE within 1 pp of the budget, IR >= 0 net of costs, no active regulatory or
-prospectus breach) met or not. Never asserts; a target not met is a finding, printed as such.
+(``.bench/bench_fund_<universe>.json`` for another universe): active return, realised tracking error against the
+budget, information ratio and its t-stat, active share, turnover, costs, the forecasts' contribution with its t-stat,
+the tracking cost of compliance, the active breaches, the rebuilt benchmark against its proxy ETF where the benchmark
+is rebuilt from its members (``sp500``), and each target (TE within 1 pp of the budget, IR >= 0 net of costs, no
+active regulatory or prospectus breach) met or not. Never asserts; a target not met is a finding, printed as such.
 
 Usage: ``ECONGRAPH_HOME=... python bench/bench_fund.py [--universe sector_etfs] [--start D] [--end D] [--every 21]
 [--compliance evaluable|enforce]``

@@ -4,9 +4,9 @@
 with the universe's mandate where it has one (:func:`portfolio.mandate.mandate_for`): the benchmark-relative program
 (tracking-error budget, two-sided active limits, skill-scaled forecasts, the mandate's cash buffer, turnover budget
 and trade aversion), the mandate version written into ``summary.json`` and ``inputs.json``, the decision journaled;
-without a mandate (or ``mandate=False``) the absolute program as before. It then records the post-trade holdings with :func:`compliance.service.check`, so every day's holdings pass through
-the audited checker: breaches carry from day to day, the hash-chained log records the inputs, and
-``econgraph compliance replay --date D`` reproduces the result.
+without a mandate (or ``mandate=False``) the absolute program as before. It then records the post-trade holdings with
+:func:`compliance.service.check`, so every day's holdings pass through the audited checker: breaches carry from day
+to day, the hash-chained log records the inputs, and ``econgraph compliance replay --date D`` reproduces the result.
 """
 from __future__ import annotations
 

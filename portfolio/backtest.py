@@ -5,11 +5,11 @@ Timing convention (no look-ahead): on a rebalance day ``t`` the policy sees pric
 whole shares at ``p_{t-1}``; the trades execute at the close of ``t`` (``p_t``, a market-on-close order), clipped to
 ``participation x ADV`` shares where volume data exist, and pay the cost model's spread + impact in cash
 (:meth:`portfolio.costs.TransactionCost.realized_usd`, volatility = 63-day trailing standard deviation). Between
-rebalances the shares are held; where the close of ``t`` is above the previous close so that the buys would cost
-more than the cash, the sells and the cash allow, the buys are scaled down pro rata (the fund never borrows). Dividends and splits enter through adjusted prices (the book's value is
-``shares x adjusted close + cash``; an adjusted series is a total-return index). Cash earns the Fama-French daily
-risk-free rate. ETF expense ratios are already netted in their prices and are not charged again. A security whose
-price is missing on a day is valued at its last close.
+rebalances the shares are held; where the close of ``t`` is above the previous close so that the buys would cost more
+than the cash and the sells allow, the buys are scaled down pro rata (the fund never borrows). Dividends and splits
+enter through adjusted prices (the book's value is ``shares x adjusted close + cash``; an adjusted series is a
+total-return index). Cash earns the Fama-French daily risk-free rate. ETF expense ratios are already netted in their
+prices and are not charged again. A security whose price is missing on a day is valued at its last close.
 
 Metrics (from daily book values ``V``): CAGR ``(V_T / V_0)^(252 / T) - 1``; volatility ``std(r) sqrt(252)``; Sharpe
 ``mean(r - rf) / std(r) sqrt(252)``; maximum drawdown ``min(V / cummax(V) - 1)``; annual turnover = sum of one-way

@@ -36,7 +36,7 @@ variables, terms and limits, with the objective and the mandate's rows stated on
     maximize   alpha'w - lambda (||B'w - B'b||^2 + ||sqrt(d) * w - sqrt(d) * b||^2) - (gamma_trade TC(u)) / H - h'w
     subject to (every constraint above)
                ||B'a||^2 + ||sqrt(d) * a||^2 <= TE^2 / 252                ex-ante tracking-error budget (internal)
-               min(max(b - m_s, 0), ub) <= w <= b + m_s                     maximum active weight per security, two-sided
+               min(max(b - m_s, 0), ub) <= w <= b + m_s                   maximum active weight per security, two-sided
                                                                           (internal; the underweight side yields to
                                                                           the per-security caps ub above)
                -m_k <= E'(w - b) <= m_k                                   maximum active weight per BEA industry
