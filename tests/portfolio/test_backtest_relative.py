@@ -29,6 +29,9 @@ def test_carries_the_benchmark_relative_keys(run):
     # no forecast: no tilt, the policy is its own compliant replica, and the report says so
     assert r["forecast_contribution"]["active_return"] == 0.0
     assert "no measured skill" in r["skill_note"] and "no tilt" in r["skill_note"]
+    # the information-ratio target is stated plainly, with the replica's figures
+    assert ("target met" in r["skill_note"]) == (r["information_ratio"] >= 0)
+    assert "compliant replica alone returned" in r["skill_note"]
     tc = r["tracking_cost_of_compliance"]
     assert tc["replica_tracking_error"] == pytest.approx(r["tracking_error"])
     assert 0 < tc["replica_tracking_error_ex_ante_mean"] < 0.1
