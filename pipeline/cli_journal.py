@@ -118,15 +118,18 @@ def outcomes_cmd(universe: Optional[str] = typer.Option(None, "--universe"),
         if fill:
             if not universe:
                 raise jr.JournalError("--fill needs --universe")
-            from portfolio.mandate import benchmark_returns, mandate_for
+            from portfolio.mandate import (benchmark_return_series, benchmark_returns, benchmark_weights_fn,
+                                           mandate_for)
             from portfolio.universe import load_universe
 
             wh = Warehouse(settings.home)
             m = mandate_for(universe)
             if m is None:
                 raise jr.JournalError(f"universe {universe!r} has no mandate: no benchmark to measure against")
-            n = jr.fill_outcomes(settings.home, universe, load_universe(universe, wh).prices,
-                                 benchmark_returns(wh, m.benchmark_ticker))
+            uni = load_universe(universe, wh)
+            # the benchmark the decisions were made against (sp500: rebuilt from its members, not SPY)
+            rb = benchmark_return_series(m, wh, benchmark_weights_fn(m, uni, benchmark_returns(wh, m.benchmark_ticker)))
+            n = jr.fill_outcomes(settings.home, universe, uni.prices, rb)
             err.print(f"{n} outcomes inserted")
         df = jr.outcomes(settings.home, universe, run_id, limit=10_000_000)
     except (jr.JournalError, IngestError) as exc:

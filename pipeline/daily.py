@@ -1,9 +1,12 @@
 """Daily pipeline: forecasts -> optimize -> check -> publish, and the compliance services on published holdings.
 
 ``rebalance`` runs :func:`portfolio.rebalance.rebalance` (which already runs the exact checker on the rounded book)
-and then records the post-trade holdings with :func:`compliance.service.check`, so every day's holdings pass through
-the audited checker: breaches carry from day to day, the hash-chained log records the inputs, and
-``econgraph compliance replay --date D`` reproduces the result.
+with the universe's mandate where it has one (:func:`portfolio.mandate.mandate_for`): the benchmark-relative program
+(tracking-error budget, two-sided active limits, skill-scaled forecasts, the mandate's cash buffer, turnover budget
+and trade aversion), the mandate version written into ``summary.json`` and ``inputs.json``, the decision journaled;
+without a mandate (or ``mandate=False``) the absolute program as before. It then records the post-trade holdings with
+:func:`compliance.service.check`, so every day's holdings pass through the audited checker: breaches carry from day
+to day, the hash-chained log records the inputs, and ``econgraph compliance replay --date D`` reproduces the result.
 """
 from __future__ import annotations
 
@@ -75,7 +78,7 @@ def load_forecasts(settings: Settings, wh: Warehouse) -> pd.DataFrame | None:
 
 def rebalance(settings: Settings, date: str, universe: str = "sp500", nav_usd: float = 1e8,
               holdings_file: str | None = None, security_data: str | None = None,
-              compliance_mode: str | None = None) -> dict[str, Any]:
+              compliance_mode: str | None = None, mandate: bool = True) -> dict[str, Any]:
     from portfolio.optimizer import PolicyConfig
     from portfolio.rebalance import rebalance as run_rebalance
     from portfolio.universe import load_universe
@@ -86,8 +89,11 @@ def rebalance(settings: Settings, date: str, universe: str = "sp500", nav_usd: f
     uni = load_universe(universe, wh, security_data=security_data)
     cfg = PolicyConfig(compliance=compliance_mode or "enforce")
     forecasts = load_forecasts(settings, wh)
+    policy = mandate_policy(uni, cfg, forecasts, wh) if mandate else None
+    if policy is not None:
+        cfg = policy.config
     summary = run_rebalance(date, universe, nav_usd, holdings_file, settings.home, config=cfg, forecasts=forecasts,
-                            warehouse=wh, universe_obj=uni)
+                            warehouse=wh, universe_obj=uni, policy=policy)
     if cfg.compliance != "off":
         audited = compliance_check(settings, summary["date"], universe, security_data=security_data, universe_obj=uni)
         summary["compliance"]["audit"] = {
@@ -96,6 +102,21 @@ def rebalance(settings: Settings, date: str, universe: str = "sp500", nav_usd: f
             "not_evaluable": sum(1 for r in audited["rules"] if r["status"] == "not_evaluable"),
         }
     return summary
+
+
+def mandate_policy(uni, cfg, forecasts: pd.DataFrame | None, wh: Warehouse):
+    """The universe's mandate program for the daily run (None where the universe has no mandate)."""
+    from portfolio.backtest import mandate_config, mandate_policy as policy_for
+    from portfolio.mandate import benchmark_returns, benchmark_weights_fn, mandate_for
+
+    m = mandate_for(uni.name)
+    if m is None:
+        return None
+    etf = wh.read("market_etf_prices", columns=["date", "ticker", "adj_close_usd"])
+    spy = etf[etf["ticker"] == "SPY"].set_index("date")["adj_close_usd"].pct_change(fill_method=None)
+    ff = wh.read("market_ff_factors")
+    bench_fn = benchmark_weights_fn(m, uni, benchmark_returns(wh, m.benchmark_ticker))
+    return policy_for(uni, mandate_config(cfg, m), m, forecasts, ff, spy, bench_fn)
 
 
 BACKTEST_COLUMNS = ("cagr", "volatility", "sharpe", "max_drawdown", "turnover_annual", "cost_annual")
@@ -194,6 +215,11 @@ def relative_lines(res: dict[str, Any]) -> list[str]:
              f"{pct(res['tracking_error_budget'])}, ex-ante mean {pct(res.get('tracking_error_ex_ante_mean'))}), "
              f"IR {num(res['information_ratio'])} (t {num(res['information_ratio_t'])}), active share "
              f"{pct(res.get('active_share'))}"]
+    bp = res.get("benchmark_vs_proxy")
+    if bp and bp.get("n_days", 0) > 1:
+        lines.append(f"benchmark rebuilt from its members vs {bp['proxy']}: {pct(bp['benchmark_annual_return'])} vs "
+                     f"{pct(bp['proxy_annual_return'])} a year (gap {pct(bp['gap_annual'])}, tracking error "
+                     f"{pct(bp['tracking_error'])})")
     if fc:
         lines.append(f"forecasts' contribution (vs the compliant replica): {pct(fc['active_return'])}/yr "
                      f"(t {num(fc['t_stat'])})")

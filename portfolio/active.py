@@ -70,7 +70,7 @@ def relative_report(out: dict, sim: dict, records: list, replica_daily: pd.DataF
     b = rb.reindex(days[1:]).fillna(0.0)
     years = len(b) / TRADING_DAYS
     bench_cagr = float((1 + b).prod() ** (1 / years) - 1) if years > 0 else float("nan")
-    res: dict[str, Any] = {"mandate": mandate.summary(), "benchmark": mandate.benchmark_ticker,
+    res: dict[str, Any] = {"mandate": mandate.summary(), "benchmark": mandate.benchmark_label,
                            "benchmark_cagr": bench_cagr, "active_cagr": out["cagr"] - bench_cagr,
                            "tracking_error_budget": mandate.tracking_error_budget, **am,
                            "active_share": _mean(d.active.get("active_share") for d, _ in records if d.active),
@@ -126,12 +126,30 @@ def relative_report(out: dict, sim: dict, records: list, replica_daily: pd.DataF
     else:
         res["skill_note"] = (f"The forecasts tilted the book on {res['signal_skill']['with_positive_ic']} of "
                              f"{len(records)} rebalances (mean IC used {res['signal_skill']['mean_ic_used']:.4f}).")
+    res["skill_note"] += " " + _ir_verdict(res)
     if alternatives:
         res["alternatives_note"] = ("riskfolio allocators: same cost model, participation limit and dates, but "
                                     "rebalanced every 21 trading days, without compliance constraints or benchmark "
                                     "(absolute allocators): like for like in costs only; the replica is like for "
                                     "like in every respect.")
     return res
+
+
+def _ir_verdict(res: dict[str, Any]) -> str:
+    """One plain sentence on the information-ratio target: met or not, and whether the forecasts are the reason."""
+    ir, fc, tc = res["information_ratio"], res.get("forecast_contribution"), res.get("tracking_cost_of_compliance")
+    if not np.isfinite(ir):
+        return ""
+    rep = (f"the compliant replica alone returned {100 * tc['replica_active_return']:+.2f}%/yr against the "
+           f"benchmark at {100 * tc['replica_tracking_error']:.2f}% tracking error") if tc else ""
+    if ir >= 0:
+        return f"Information ratio {ir:.2f} >= 0: target met" + (f" ({rep})." if rep else ".")
+    if fc and res["signal_skill"]["with_positive_ic"] > 0 and fc["active_return"] < 0:
+        return (f"Information ratio {ir:.2f} < 0: target missed because of the forecasts, whose tilts cost "
+                f"{100 * fc['active_return']:.2f}%/yr (t {fc['t_stat']:.2f}) against the same program without them; "
+                + (rep + "." if rep else ""))
+    return (f"Information ratio {ir:.2f} < 0: target missed with no forecast tilt, so the shortfall is the tracking "
+            f"cost of compliance and costs" + (f" ({rep})." if rep else "."))
 
 
 def _frame_hash(df: pd.DataFrame | None) -> str:

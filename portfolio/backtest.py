@@ -5,10 +5,11 @@ Timing convention (no look-ahead): on a rebalance day ``t`` the policy sees pric
 whole shares at ``p_{t-1}``; the trades execute at the close of ``t`` (``p_t``, a market-on-close order), clipped to
 ``participation x ADV`` shares where volume data exist, and pay the cost model's spread + impact in cash
 (:meth:`portfolio.costs.TransactionCost.realized_usd`, volatility = 63-day trailing standard deviation). Between
-rebalances the shares are held. Dividends and splits enter through adjusted prices (the book's value is
-``shares x adjusted close + cash``; an adjusted series is a total-return index). Cash earns the Fama-French daily
-risk-free rate. ETF expense ratios are already netted in their prices and are not charged again. A security whose
-price is missing on a day is valued at its last close.
+rebalances the shares are held; where the close of ``t`` is above the previous close so that the buys would cost more
+than the cash and the sells allow, the buys are scaled down pro rata (the fund never borrows). Dividends and splits
+enter through adjusted prices (the book's value is ``shares x adjusted close + cash``; an adjusted series is a
+total-return index). Cash earns the Fama-French daily risk-free rate. ETF expense ratios are already netted in their
+prices and are not charged again. A security whose price is missing on a day is valued at its last close.
 
 Metrics (from daily book values ``V``): CAGR ``(V_T / V_0)^(252 / T) - 1``; volatility ``std(r) sqrt(252)``; Sharpe
 ``mean(r - rf) / std(r) sqrt(252)``; maximum drawdown ``min(V / cummax(V) - 1)``; annual turnover = sum of one-way
@@ -22,7 +23,9 @@ benchmark-relative program with skill-scaled alpha (:mod:`portfolio.skill`); the
 the forecasts (the closest compliant benchmark replica; when no rebalance used a positive IC the two have identical
 inputs and the policy's run is reused); the active figures, the forecasts' contribution, the tracking cost of
 compliance and the targets are :mod:`portfolio.active`'s; ``active_breaches`` adds the names-policy (prospectus)
-breaches of the book after each rebalance; every rebalance is appended to the decision journal.
+breaches of the book after each rebalance; every rebalance is appended to the decision journal. Where the mandate's
+benchmark return comes from its constituents (``sp500``: :mod:`portfolio.benchmark`), that series is the benchmark
+and ``benchmark_vs_proxy`` sets it beside the proxy ETF's (SPY) over the same days.
 """
 from __future__ import annotations
 
@@ -38,7 +41,8 @@ from . import fund_rules
 from .active import REPLICA, active_metrics, relative_report, write_journal
 from .alternatives import ALLOCATORS, AlternativePolicy
 from .costs import TransactionCost
-from .mandate import benchmark_returns, benchmark_weights_fn, mandate_for
+from .benchmark import compare_to_proxy
+from .mandate import benchmark_return_series, benchmark_returns, benchmark_weights_fn, mandate_for
 from .optimizer import Policy, PolicyConfig
 from .signals import ExpectedReturns
 from .skill import SkillConfig, SkillScaledAlpha
@@ -95,6 +99,16 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
                 sigma = rets_all.loc[rets_all.index < d].iloc[-63:].std().reindex(ids).fillna(0.02)
                 costs = tc.realized_usd(notional.to_numpy(), liq, sigma, v_prev)
                 cost = float(costs.sum())
+                buys = float(notional.clip(lower=0).sum())
+                avail = cash - float(notional.clip(upper=0).sum()) - cost
+                if buys > 0 and avail < buys:
+                    # the close moved above the previous close the orders were sized at: the buys are scaled down
+                    # so that the fund never borrows (cash >= 0 after the trades and their costs)
+                    f = max(0.0, avail / buys) * (1 - 1e-4)
+                    delta = delta.where(delta <= 0, np.floor(delta * f))
+                    notional = delta * p.fillna(0)
+                    costs = tc.realized_usd(notional.to_numpy(), liq, sigma, v_prev)
+                    cost = float(costs.sum())
                 traded = float(notional.abs().sum())
                 shares = shares + delta
                 cash -= float(notional.sum()) + cost
@@ -130,6 +144,22 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
     w = w.div(w.sum(axis=1) + daily.loc[w.index, "cash_usd"], axis=0)
     return {"daily": daily, "weights": w, "decisions": pd.DataFrame(statuses), "checks": checks,
             "active_breaches": hard, "internal_breaches": soft, "not_evaluable": not_evaluable}
+
+
+def mandate_config(cfg: PolicyConfig, mandate) -> PolicyConfig:
+    """The policy configuration with the mandate's cash buffer, turnover budget and trade aversion."""
+    return replace(cfg, cash_buffer=mandate.cash_buffer, turnover_cap=mandate.turnover_budget,
+                   trade_aversion=float(mandate.cost_model["trade_aversion"]))
+
+
+def mandate_policy(uni: Universe, cfg: PolicyConfig, mandate, forecasts: pd.DataFrame | None, ff, market_returns,
+                   bench_fn) -> Policy:
+    """The mandate's benchmark-relative program with skill-scaled forecasts (the daily run and the backtest)."""
+    skill_cfg = SkillConfig(ic_prior_obs=int(mandate.signals["ic_prior_obs"]),
+                            ic_min_obs=int(mandate.signals["ic_min_obs"]),
+                            ic_min_t=float(mandate.signals["ic_min_t"]))
+    return Policy(uni, cfg, signals=SkillScaledAlpha(forecasts, uni, skill_cfg), ff_factors=ff,
+                  market_returns=market_returns, mandate=mandate, benchmark=bench_fn)
 
 
 def metrics(daily: pd.DataFrame, bench: dict[str, pd.Series]) -> dict[str, float]:
@@ -194,8 +224,7 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
         mandate = mandate_for(uni.name)
     cfg = config or PolicyConfig(compliance="evaluable")
     if mandate is not None:
-        cfg = replace(cfg, cash_buffer=mandate.cash_buffer, turnover_cap=mandate.turnover_budget,
-                      trade_aversion=float(mandate.cost_model["trade_aversion"]))
+        cfg = mandate_config(cfg, mandate)
     last = uni.prices.index.max()
     end_ts = pd.Timestamp(end) if end else last
     if start:
@@ -207,15 +236,12 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
     ff, rf, spy_r = _market_inputs(wh)
     bench_fn = rb = None
     if mandate is not None:
-        rb = benchmark_returns(wh, mandate.benchmark_ticker)
-        bench_fn = benchmark_weights_fn(mandate, uni, rb)
-        skill_cfg = SkillConfig(ic_prior_obs=int(mandate.signals["ic_prior_obs"]),
-                                ic_min_obs=int(mandate.signals["ic_min_obs"]),
-                                ic_min_t=float(mandate.signals["ic_min_t"]))
+        proxy = benchmark_returns(wh, mandate.benchmark_ticker)
+        bench_fn = benchmark_weights_fn(mandate, uni, proxy)
+        rb = benchmark_return_series(mandate, wh, bench_fn)
 
         def make_policy(fc):
-            return Policy(uni, cfg, signals=SkillScaledAlpha(fc, uni, skill_cfg), ff_factors=ff,
-                          market_returns=spy_r, mandate=mandate, benchmark=bench_fn)
+            return mandate_policy(uni, cfg, mandate, fc, ff, spy_r, bench_fn)
     else:
         def make_policy(fc):
             return Policy(uni, cfg, signals=ExpectedReturns(fc), ff_factors=ff, market_returns=spy_r)
@@ -277,6 +303,11 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
     if mandate is not None:
         out.update(relative_report(out, sim, records, alt_daily.get(REPLICA), replica_records, mandate, bench_fn, rb,
                                    uni, alternatives))
+        if mandate.benchmark_from_constituents:
+            # the rebuilt index beside its proxy ETF over the backtest's days: a sanity check of the reconstruction
+            # (the fund's first return is the day after the start: the same days as benchmark_cagr)
+            out["benchmark_vs_proxy"] = compare_to_proxy(rb, proxy, sim["daily"].index[1], out["end"],
+                                                         mandate.benchmark_ticker)
         if journal:
             out["journal"] = write_journal(home, out, records, pol, uni, mandate, forecasts, rb)
     out["notes"] = list(uni.notes)

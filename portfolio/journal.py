@@ -274,7 +274,7 @@ def record_from_decision(dec, *, run_id: str, kind: str, universe, mandate, rule
     return {"run_id": run_id, "kind": kind, "universe": universe.name, "date": dec.date,
             "mandate": mandate.label if mandate else None, "mandate_sha256": mandate.sha256 if mandate else None,
             "rules_version": rules_version, "input_hash": input_hash,
-            "benchmark": mandate.benchmark_ticker if mandate else None, "status": dec.status,
+            "benchmark": mandate.benchmark_label if mandate else None, "status": dec.status,
             "relaxed": list(dec.relaxed), "binding": act.get("binding", []),
             "signals": dec.signal.get("sources") or [{"source": dec.signal.get("source"),
                                                      "forecast_date": dec.signal.get("forecast_date")}],

@@ -8,11 +8,15 @@ A mandate is a JSON file ``portfolio/mandates/<universe>_v<major>.json`` (beside
   ``min_weight`` of net assets in the ``qualifying_basket``, defined explicitly by security type
   (``security_type``) and, for sector funds, a GICS sector (``gics_sector_required``). Enforced as a hard
   (prospectus) row ``sum_{i in basket} w_i >= min_weight`` of the program;
-* ``benchmark``: a total-return proxy (``ticker``, adjusted closes: dividends reinvested) and how its weights are
-  expressed over the universe (``weights.method``, a key of :data:`BENCHMARK_METHODS`);
+* ``benchmark``: a total-return proxy (``ticker``, adjusted closes: dividends reinvested), how its weights are
+  expressed over the universe (``weights.method``, a key of :data:`BENCHMARK_METHODS`) and where its daily return
+  comes from (``returns``: ``ticker``, the proxy's adjusted closes, default; or ``constituents``, the weights times
+  the constituents' adjusted-close returns, :meth:`portfolio.benchmark.CapWeighted.total_returns`, with the proxy
+  kept as a sanity comparison); ``label`` names it in reports (default the ticker);
 * ``risk``: ex-ante tracking-error budget (annual, default 3%), active risk aversion ``lambda``, the maximum
-  overweight of one security ``w_i - b_i <= m_s`` and the maximum active weight of one BEA industry
-  ``|E'(w - b)|_k <= m_k``;
+  active weight of one security, two-sided, ``|w_i - b_i| <= m_s`` (the underweight side yields to a regulatory,
+  prospectus or internal cap below ``b_i - m_s``: the compliant bound wins), and the maximum active weight of one
+  BEA industry ``|E'(w - b)|_k <= m_k``;
 * ``turnover_budget_per_rebalance`` (one-way), ``cash_buffer``, ``rebalance_every_days`` (cadence), ``cost_model``
   (the transaction and holding cost terms of :mod:`portfolio.costs` and the trade aversion), ``signals`` (IC
   shrinkage, :mod:`portfolio.skill`).
@@ -21,6 +25,7 @@ Benchmark weights are a function of the decision date (``Callable[[Timestamp], B
 universe plugs in its own composition: the registry maps a method name to a factory
 ``factory(mandate, universe, benchmark_returns) -> callable``.
 
+Methods: ``cap_weighted`` (point-in-time market-cap weights of an index's members, :mod:`portfolio.benchmark`) and
 ``style_replica`` (Sharpe 1992 return-based style analysis): for decision date ``t``, with ``R`` the daily returns
 of the basket's eligible funds (``basket_sponsor``) and ``r_b`` the benchmark's over the ``window_days`` trading
 days before ``t`` (rows where every selected fund and the benchmark have a return; funds with fewer than
@@ -45,6 +50,8 @@ from scipy import optimize
 
 from ingest.errors import IngestError
 
+from .benchmark import BenchmarkComposition, CapWeighted
+
 MANDATES_DIR = Path(__file__).resolve().parent / "mandates"
 SCHEMA = "econgraph.mandate/1"
 TRADING_DAYS = 252
@@ -66,7 +73,7 @@ class Mandate:
     benchmark: dict
     tracking_error_budget: float
     active_risk_aversion: float
-    max_overweight_security: float
+    max_active_weight_security: float
     max_active_weight_industry: float
     turnover_budget: float
     cash_buffer: float
@@ -87,6 +94,15 @@ class Mandate:
     def benchmark_ticker(self) -> str:
         return str(self.benchmark["ticker"])
 
+    @property
+    def benchmark_label(self) -> str:
+        """What the reports call the benchmark: ``benchmark.label``, else the proxy's ticker."""
+        return str(self.benchmark.get("label") or self.benchmark["ticker"])
+
+    @property
+    def benchmark_from_constituents(self) -> bool:
+        """True where the benchmark's return is its weights times the constituents' returns (not the proxy's)."""
+        return self.benchmark.get("returns", "ticker") == "constituents"
     def summary(self) -> dict[str, Any]:
         """The JSON the API, reports and portfolio outputs carry."""
         return {"mandate": self.label, "mandate_id": self.mandate_id, "version": self.version,
@@ -94,7 +110,7 @@ class Mandate:
                 "objective": self.objective, "names_policy": self.names_policy, "benchmark": self.benchmark,
                 "tracking_error_budget": self.tracking_error_budget,
                 "active_risk_aversion": self.active_risk_aversion,
-                "max_overweight_security": self.max_overweight_security,
+                "max_active_weight_security": self.max_active_weight_security,
                 "max_active_weight_industry": self.max_active_weight_industry,
                 "turnover_budget": self.turnover_budget, "cash_buffer": self.cash_buffer,
                 "rebalance_every_days": self.rebalance_every_days, "cost_model": self.cost_model,
@@ -168,6 +184,9 @@ def load_mandate(path: str | Path) -> Mandate:
                            expected="a non-empty subset of ['etf', 'stock']", got=types)
     bench = _get(d, "benchmark", path, dict)
     _get(bench, "ticker", path, str, "benchmark.")
+    if bench.get("returns", "ticker") not in ("ticker", "constituents"):
+        raise MandateError("unknown benchmark returns", path=path, column="benchmark.returns",
+                           expected="ticker | constituents", got=bench.get("returns"))
     bw = _get(bench, "weights", path, dict, "benchmark.")
     method = _get(bw, "method", path, str, "benchmark.weights.")
     if method not in BENCHMARK_METHODS:
@@ -194,8 +213,8 @@ def load_mandate(path: str | Path) -> Mandate:
         name=_get(d, "name", path, str), universe=_get(d, "universe", path, str),
         objective=_get(d, "objective", path, str), names_policy=names, benchmark=bench,
         tracking_error_budget=te, active_risk_aversion=lam,
-        max_overweight_security=_fraction(_get(risk, "max_overweight_security", path, float, "risk."), path,
-                                          "risk.max_overweight_security", open_lo=True),
+        max_active_weight_security=_fraction(_get(risk, "max_active_weight_security", path, float, "risk."), path,
+                                             "risk.max_active_weight_security", open_lo=True),
         max_active_weight_industry=_fraction(_get(risk, "max_active_weight_industry", path, float, "risk."), path,
                                              "risk.max_active_weight_industry", open_lo=True),
         turnover_budget=_fraction(_get(d, "turnover_budget_per_rebalance", path, float), path,
@@ -223,12 +242,6 @@ def mandate_for(universe: str, directory: str | Path = MANDATES_DIR) -> Mandate 
 
 
 # ------------------------------------------------------------------------------------------------ benchmark
-@dataclass
-class BenchmarkComposition:
-    weights: pd.Series  # over the universe's identifiers, sums to 1
-    info: dict = field(default_factory=dict)
-
-
 def benchmark_returns(warehouse, ticker: str) -> pd.Series:
     """Daily total returns of the benchmark proxy from the ETF price panel (adjusted closes)."""
     px = warehouse.read("market_etf_prices", columns=["date", "ticker", "adj_close_usd"])
@@ -290,12 +303,25 @@ class StyleReplica:
 
 
 #: method name -> factory(mandate, universe, benchmark_returns) -> Callable[[Timestamp], BenchmarkComposition].
-#: A universe with point-in-time index weights (e.g. S&P 500 cap weights) registers its own factory here.
+#: ``cap_weighted``: point-in-time index cap weights (:mod:`portfolio.benchmark`).
 BENCHMARK_METHODS: dict[str, Callable[..., Callable[[pd.Timestamp], BenchmarkComposition]]] = {
     "style_replica": StyleReplica,
+    "cap_weighted": CapWeighted,
 }
 
 
 def benchmark_weights_fn(mandate: Mandate, universe, bench_returns: pd.Series
                          ) -> Callable[[pd.Timestamp], BenchmarkComposition]:
     return BENCHMARK_METHODS[mandate.benchmark["weights"]["method"]](mandate, universe, bench_returns)
+
+
+def benchmark_return_series(mandate: Mandate, warehouse, bench_fn) -> pd.Series:
+    """The benchmark's daily total return: the constituents' (``benchmark.returns = constituents``: ``bench_fn``
+    must offer ``total_returns()``) or the proxy ticker's adjusted closes."""
+    if mandate.benchmark_from_constituents:
+        if not hasattr(bench_fn, "total_returns"):
+            raise MandateError("benchmark returns from constituents need a weights method that builds them",
+                               path=mandate.path, column="benchmark.returns", expected="ticker",
+                               got="constituents")
+        return bench_fn.total_returns()
+    return benchmark_returns(warehouse, mandate.benchmark_ticker)

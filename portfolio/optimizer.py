@@ -36,7 +36,9 @@ variables, terms and limits, with the objective and the mandate's rows stated on
     maximize   alpha'w - lambda (||B'w - B'b||^2 + ||sqrt(d) * w - sqrt(d) * b||^2) - (gamma_trade TC(u)) / H - h'w
     subject to (every constraint above)
                ||B'a||^2 + ||sqrt(d) * a||^2 <= TE^2 / 252                ex-ante tracking-error budget (internal)
-               w <= b + m_s                                               maximum overweight per security (internal)
+               min(max(b - m_s, 0), ub) <= w <= b + m_s                   maximum active weight per security, two-sided
+                                                                          (internal; the underweight side yields to
+                                                                          the per-security caps ub above)
                -m_k <= E'(w - b) <= m_k                                   maximum active weight per BEA industry
                                                                           (internal)
                q'w >= names_min                                           the 80% names policy (prospectus: hard)
@@ -74,7 +76,7 @@ SOLVERS = ("CLARABEL", "ECOS", "SCS")
 RELAX_ORDER = ("turnover", "participation", "compliance_internal", "position_cap", "min_invested")
 #: the same in benchmark-relative mode: the mandate's internal limits come before the investment level
 RELAX_ORDER_BENCHMARK = ("turnover", "participation", "compliance_internal", "position_cap", "industry_active",
-                         "overweight", "tracking_error", "min_invested")
+                         "security_active", "tracking_error", "min_invested")
 BIG = 1e3
 #: above this many entries in the compliance row Parameters (n x (hard + internal rows)), solve with ignore_dpp
 DPP_MAX_ROW_ENTRIES = 20_000
@@ -196,7 +198,8 @@ class Policy:
                       "late": P(n, nonneg=True, name="exposure_is_base"),
                       "known": P(n, nonneg=True, name="exposure_is_final"),
                       "b_ind": P(m, name="benchmark_industry"), "ind_cap": P(nonneg=True, name="industry_cap"),
-                      "q": P(n, nonneg=True, name="qualifying"), "names_min": P(nonneg=True, name="names_min")})
+                      "q": P(n, nonneg=True, name="qualifying"), "names_min": P(nonneg=True, name="names_min"),
+                      "lb": P(n, nonneg=True, name="lower_bound")})
             active_risk = cp.sum_squares(p["Bt"] @ w - p["b_fac"]) \
                 + cp.sum_squares(cp.multiply(p["d_sqrt"], w) - p["b_idio"])
             self.active_risk = active_risk
@@ -217,6 +220,7 @@ class Policy:
             ew = self.E_base.T @ cp.multiply(p["late"], w) + self.E_final.T @ cp.multiply(p["known"], w)
             self.constraints.update({
                 "tracking_error": self.active_risk <= p["te2"],
+                "lower_bounds": p["lb"] <= w,
                 "industry_active_hi": ew - p["b_ind"] <= p["ind_cap"],
                 "industry_active_lo": p["b_ind"] - ew <= p["ind_cap"],
                 "names_policy": p["q"] @ w >= p["names_min"]})
@@ -316,7 +320,8 @@ class Policy:
         p["ind_cap"].value = mand.max_active_weight_industry
         p["q"].value = self.qualifying
         p["names_min"].value = float(mand.names_policy["min_weight"])
-        self.bounds["overweight"] = wb + mand.max_overweight_security
+        self.bounds["overweight"] = wb + mand.max_active_weight_security
+        self.lower = np.maximum(wb - mand.max_active_weight_security, 0.0)
         return {"ticker": mand.benchmark_ticker, **comp.info}
 
     def _fill_rows(self, a_name: str, b_name: str, a: np.ndarray | None, b: np.ndarray | None) -> None:
@@ -332,6 +337,8 @@ class Policy:
         b = self.bounds
         ub = np.minimum(np.minimum(b["hard"], b["position_cap"]), b["internal"])
         self.p["ub"].value = np.minimum(ub, b["overweight"]) if "overweight" in b else ub
+        if "lb" in self.p:
+            self.p["lb"].value = np.minimum(getattr(self, "lower", np.zeros(self.n)), self.p["ub"].value)
 
     def _relax(self, name: str) -> None:
         p = self.p
@@ -347,8 +354,9 @@ class Policy:
         elif name == "position_cap":
             self.bounds["position_cap"] = np.full(self.n, BIG)
             self._set_bounds()
-        elif name == "overweight":
+        elif name == "security_active":
             self.bounds["overweight"] = np.full(self.n, BIG)
+            self.lower = np.zeros(self.n)
             self._set_bounds()
         elif name == "industry_active":
             p["ind_cap"].value = BIG
@@ -426,11 +434,15 @@ class Policy:
             gap = np.atleast_1d(rhs.value - lhs.value)
             scale = np.maximum(np.abs(np.atleast_1d(rhs.value)), 1e-12)
             tight = (gap <= 1e-4 * scale) & (np.atleast_1d(rhs.value) < BIG / 2)
+            if name == "lower_bounds":  # lb <= w: a zero lower bound on an unheld security is not a limit
+                gap = np.atleast_1d(rhs.value - lhs.value)
+                tight = (gap <= 1e-6) & (np.atleast_1d(lhs.value) > 1e-9)
             if tight.any():
                 binding.append(name if tight.size == 1 else f"{name} ({int(tight.sum())})")
         ub = p["ub"].value
         labels = {"hard": "regulatory/prospectus limit", "position_cap": "internal position cap",
-                  "internal": "internal compliance limit", "overweight": "mandate maximum overweight"}
+                  "internal": "internal compliance limit", "overweight": "mandate maximum active weight"}
+        lb = p["lb"].value
         alpha = day.get("alpha")
         src = ", ".join(s["source"] for s in day["signal"].get("sources", []) if s.get("ic_used", 0) > 0)
         ind = self.universe.securities.get("bea_industry")
@@ -442,6 +454,8 @@ class Policy:
             if ub[i] < BIG and w[i] >= ub[i] - 1e-6 and a[i] < 0:
                 term = min((k for k in labels if k in self.bounds), key=lambda k: self.bounds[k][i])
                 driver = f"capped by {labels[term]} ({ub[i]:.4f})"
+            elif a[i] < 0 and lb[i] > 1e-9 and w[i] <= lb[i] + 1e-6:
+                driver = f"held up by the mandate's maximum underweight (floor {lb[i]:.4f})"
             elif alpha is not None and src and alpha[i] * a[i] > 0:
                 driver = f"signal {src} (alpha {alpha[i] * TRADING_DAYS:+.2%}/yr)"
             elif a[i] > 0:

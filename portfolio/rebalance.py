@@ -30,7 +30,9 @@ Summary keys: ``date``, ``status``, ``n_positions``, ``turnover`` (one-way, frac
 ``relaxed``, ``compliance`` (per-rule status counts, violations, not-evaluable rules), ``liquidity`` (positions per
 class and per ADV basis), ``survivorship`` (point-in-time universes: index members on the date without a price,
 named, with their share of the index by count and market cap; else null), plus ``universe``, ``nav_usd``,
-``cash_usd``, ``signal``, ``notes``.
+``cash_usd``, ``signal``, ``notes``, ``mandate`` (``<id>@<version>`` of the policy's mandate, else null; also in
+``inputs.json`` with its SHA-256) and ``active`` (benchmark-relative policies: ex-ante tracking error against its
+budget, active share, binding constraints, the largest active positions with their drivers; else null).
 """
 from __future__ import annotations
 
@@ -222,6 +224,7 @@ def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings
                          "weight": list(weight[pos]) + [new_cash / nav_usd]})
     turnover = 0.5 * float((delta.abs() * price.fillna(0.0)).sum()) / nav_usd
     holdings_bytes = Path(holdings_file).read_bytes() if holdings_file else b""
+    mandate = getattr(pol, "mandate", None)
     inputs = {
         "date": str(t.date()), "universe": uni.name, "universe_data_sha256": uni.source_hash,
         "price_date": str(price_date.date()), "crosswalk_sha256": _sha(CROSSWALK.read_bytes()),
@@ -233,8 +236,12 @@ def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings
         "policy_config": {k: v for k, v in sorted(vars(cfg).items())},
         "warehouse_manifest_key": (wh.manifest("market") or {}).get("key") if universe in ("sp500", "sector_etfs")
         else None,
+        "mandate": mandate.label if mandate is not None else None,
+        "mandate_sha256": mandate.sha256 if mandate is not None else None,
     }
     summary = {
+        "mandate": mandate.label if mandate is not None else None,
+        "active": {k: v for k, v in dec.active.items() if k != "benchmark_weights"} if dec.active else None,
         "date": str(t.date()), "universe": uni.name, "status": status, "n_positions": int(len(pos)),
         "turnover": round(turnover, 10), "solve_ms": round(dec.solve_ms, 1), "relaxed": dec.relaxed,
         "compliance": compliance, "nav_usd": nav_usd, "cash_usd": round(new_cash, 2),

@@ -53,6 +53,11 @@ def _relative_lines(r: dict[str, Any]) -> list[str]:
                 f"{_pct(tc['replica_tracking_error'])} ({_pct(tc['replica_tracking_error_ex_ante_mean'])}) | |",
                 f"| of which benchmark replication error / replica vs unconstrained weights | "
                 f"{_pct(tc['replication_error'])} / {_pct(tc['replica_vs_unconstrained_weights'])} | |"]
+    bp = r.get("benchmark_vs_proxy")
+    if bp and bp.get("n_days", 0) > 1:
+        out.append(f"| benchmark (rebuilt) vs its proxy {bp['proxy']}: annual return, gap, TE | "
+                   f"{_pct(bp['benchmark_annual_return'])} vs {_pct(bp['proxy_annual_return'])}, "
+                   f"{_pct(bp['gap_annual'])}, {_pct(bp['tracking_error'])} | |")
     out += ["", r.get("skill_note", ""), ""]
     if r.get("alternatives_note"):
         out += [r["alternatives_note"], ""]

@@ -81,6 +81,8 @@ def test_evaluable_mode_invests_under_the_rules_it_can_evaluate(home):
     s = _json(runner.invoke(app, ["rebalance", "--date", DATE, "--universe", "sector_etfs", "--compliance",
                                   "evaluable", "--format", "json"]))
     assert s["compliance"]["mode"] == "evaluable"
+    # the daily run trades the universe's mandate and says which version produced the book
+    assert s["mandate"] == "sector_etfs@1.1.0" and s["active"]["tracking_error_ex_ante"] <= 0.03 + 1e-6
     assert s["n_positions"] > 5 and s["cash_usd"] < 0.1 * s["nav_usd"]
     assert s["compliance"]["violations"] == []
     assert "ica_12d1Ai_fund_voting" in {r["rule_id"] for r in s["compliance"]["not_evaluable"]}
@@ -96,7 +98,7 @@ def test_backtest_cli_json(home):
                 "forecast_contribution"):
         assert key in s
     assert s["compliance_mode"] == "evaluable" and s["universe"] == "sector_etfs"
-    assert s["active_breaches"] == 0 and s["benchmark"] == "SPY" and s["mandate"]["mandate"] == "sector_etfs@1.0.0"
+    assert s["active_breaches"] == 0 and s["benchmark"] == "SPY" and s["mandate"]["mandate"] == "sector_etfs@1.1.0"
     # no forecasts in this home: no decision tilts, so the same program without forecasts (the compliant replica)
     # is the policy itself, reused rather than re-run; the journal holds every rebalance
     assert s["decisions"]["signal_sources"] == {"none": s["decisions"]["n"]}

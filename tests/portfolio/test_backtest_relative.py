@@ -21,7 +21,7 @@ def run(market_warehouse, tmp_path_factory):
 def test_carries_the_benchmark_relative_keys(run):
     r, _ = run
     assert all(k in r for k in KEYS)
-    assert r["benchmark"] == "SPY" and r["mandate"]["mandate"] == "sector_etfs@1.0.0"
+    assert r["benchmark"] == "SPY" and r["mandate"]["mandate"] == "sector_etfs@1.1.0"
     assert r["tracking_error_budget"] == 0.03
     assert 0 < r["tracking_error"] < 0.1 and np.isfinite(r["information_ratio_t"])
     # the fund is long-only, 80% names policy, never below it
@@ -29,6 +29,9 @@ def test_carries_the_benchmark_relative_keys(run):
     # no forecast: no tilt, the policy is its own compliant replica, and the report says so
     assert r["forecast_contribution"]["active_return"] == 0.0
     assert "no measured skill" in r["skill_note"] and "no tilt" in r["skill_note"]
+    # the information-ratio target is stated plainly, with the replica's figures
+    assert ("target met" in r["skill_note"]) == (r["information_ratio"] >= 0)
+    assert "compliant replica alone returned" in r["skill_note"]
     tc = r["tracking_cost_of_compliance"]
     assert tc["replica_tracking_error"] == pytest.approx(r["tracking_error"])
     assert 0 < tc["replica_tracking_error_ex_ante_mean"] < 0.1
@@ -40,7 +43,7 @@ def test_every_rebalance_is_journaled_with_outcomes(run):
     rows = jr.list_decisions(home, run_id=j["run_id"])
     assert j["n_records"] == len(rows) == r["decisions"]["n"] == 3
     d = jr.get_decision(home, rows[-1]["id"])
-    assert d["mandate"] == "sector_etfs@1.0.0" and d["benchmark"] == "SPY" and d["rules_version"]
+    assert d["mandate"] == "sector_etfs@1.1.0" and d["benchmark"] == "SPY" and d["rules_version"]
     assert d["input_hash"].startswith("universe:") and d["top_active"] and d["top_active"][0]["driver"]
     assert abs(sum(d["benchmark_weights"].values()) - 1) < 1e-6
     assert {o["horizon_days"] for o in d["outcomes"]} == {1, 5, 21}
@@ -49,5 +52,5 @@ def test_every_rebalance_is_journaled_with_outcomes(run):
 def test_report_shows_mandate_and_targets(run):
     r, _ = run
     text = open(r["report"]).read()
-    assert "sector_etfs@1.0.0" in text and "tracking error realised" in text and "forecasts' contribution" in text
+    assert "sector_etfs@1.1.0" in text and "tracking error realised" in text and "forecasts' contribution" in text
     assert json.loads(open(r["report"].replace("report.md", "metrics.json")).read())["benchmark"] == "SPY"

@@ -103,4 +103,5 @@ def test_cli_and_api(home, monkeypatch):
     assert c.get("/v1/journal/1").json()["weights"] == {"A": 0.6, "B": 0.4}
     assert c.get("/v1/journal/77").status_code == 404
     m = c.get("/v1/mandates").json()["items"]
-    assert any(x["mandate"] == "sector_etfs@1.0.0" and x["benchmark"]["ticker"] == "SPY" for x in m)
+    assert any(x["mandate"] == "sector_etfs@1.1.0" and x["benchmark"]["ticker"] == "SPY" for x in m)
+    assert any(x["mandate"] == "sp500@1.0.0" and x["benchmark"]["weights"]["method"] == "cap_weighted" for x in m)
