@@ -124,7 +124,7 @@ def run_all(settings: Settings, console: Console | None = None) -> dict:
     comp = reb["compliance"]
     console.print(f"rebalance {day} (sp500, compliance {comp.get('mode')}): status {reb['status']}, "
                   f"{reb['n_positions']} positions, cash ${reb['cash_usd']:,.0f} of ${reb['nav_usd']:,.0f}; "
-                  f"signal {reb['signal'].get('source')}")
+                  f"signal {reb['signal'].get('source')}; mandate {reb.get('mandate') or 'none'}")
     if reb["relaxed"]:
         console.print(f"  [yellow]relaxed: {', '.join(map(str, reb['relaxed']))}[/yellow]")
     for note in reb.get("notes", [])[:3]:
