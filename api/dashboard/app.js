@@ -369,7 +369,7 @@ async function loadPortfolio() {
   }
   if (day) {
     const s = day.summary;
-    $("#portfolio-meta").textContent = `${u} on ${day.date}: ${s.status}, ${s.n_positions} positions, turnover ${pct(s.turnover)}, cash $${Math.round(s.cash_usd).toLocaleString()}${s.mandate_version ? `, mandate ${s.mandate_version}` : ""}`;
+    $("#portfolio-meta").textContent = `${u} on ${day.date}: ${s.status}, ${s.n_positions} positions, turnover ${pct(s.turnover)}, cash $${Math.round(s.cash_usd).toLocaleString()}${s.mandate ? `, mandate ${s.mandate}` : ""}`;
     $("#portfolio-why").innerHTML = explain(s);
     const w = await api(`/v1/portfolio/${encodeURIComponent(u)}/${day.date}/weights?limit=200`);
     $("#weights-table tbody").innerHTML = w.items.map((x) => `<tr><td>${esc(x.identifier)}</td><td>${x.bea_code ? industryLink(x.bea_code, `${x.bea_code} ${state.names[x.bea_code] || ""}`) : ""}</td><td class="num">${pct(x.weight, 2)}</td><td class="num">${x.quantity.toLocaleString()}</td></tr>`).join("")
@@ -385,6 +385,15 @@ async function loadPortfolio() {
 // The day's status in plain words: what was relaxed, which rules blocked or could not be evaluated, the notes.
 function explain(s) {
   const c = s.compliance || {}, out = [];
+  const a = s.active;
+  if (a) {  // the mandate's benchmark-relative program: risk budget, benchmark basis, what moved the book
+    const b = a.benchmark || {};
+    const basis = b.method ? ` (${esc(b.method.replace("_", " "))}: ${b.n_constituents} of ${b.n_members} members` +
+      (b.n_members_unpriced ? `; ${b.n_members_unpriced} without a price, ${pct(b.unpriced_share_by_market_cap, 1)} of the index by cap` : "") + ")" : "";
+    out.push(`<p>Mandate <b>${esc(s.mandate)}</b> against ${esc(b.ticker || "its benchmark")}${basis}: ex-ante tracking error ${pct(a.tracking_error_ex_ante, 2)} (budget ${pct(a.tracking_error_budget, 1)}), active share ${pct(a.active_share, 1)}, cash ${pct(a.cash, 2)}.` +
+      ((a.binding || []).length ? ` Binding: ${a.binding.map(esc).join(", ")}.` : "") + "</p>");
+    if ((a.top_active || []).length) out.push(`<table class="compact"><thead><tr><th>Largest active positions</th><th class="num">Weight</th><th class="num">Benchmark</th><th class="num">Active</th><th>Driver</th></tr></thead><tbody>${a.top_active.map((x) => `<tr><td>${esc(x.security)}</td><td class="num">${pct(x.weight, 2)}</td><td class="num">${pct(x.benchmark_weight, 2)}</td><td class="num">${pct(x.active, 2)}</td><td>${esc(x.driver)}</td></tr>`).join("")}</tbody></table>`);
+  }
   if (!s.n_positions) out.push(`<p><b>No position was bought.</b> The optimizer's status is “${esc(s.status)}”.</p>`);
   if ((s.relaxed || []).length) out.push(`<p>Relaxed to find a feasible book: ${s.relaxed.map(esc).join(", ")}.</p>`);
   if ((c.violations || []).length) out.push(`<p>Rules violated by the rounded book: ${c.violations.map(esc).join(", ")}.</p>`);

@@ -137,6 +137,38 @@ def test_dashboard_drives_every_view(open_app, built, tmp_path):
     shutil.copy(tmp_path / "narrow.png", SHOT.with_name("econgraph-dashboard-420px.png"))
 
 
+def test_dashboard_shows_the_mandate_and_active_risk_of_a_mandated_book(open_app, built, tmp_path):
+    """A book produced under a mandate (pipeline/daily.py writes ``mandate`` and ``active`` into summary.json)
+    shows its mandate version, benchmark basis, ex-ante tracking error against the budget and the largest active
+    positions with what drove each."""
+    import json
+    src = built["home"] / "portfolio" / "synth20"
+    day = max(p for p in src.iterdir() if p.name[:2] == "20")
+    dst = built["home"] / "portfolio" / "mandated" / day.name
+    shutil.copytree(day, dst)
+    try:
+        summ = json.loads((dst / "summary.json").read_text())
+        summ["mandate"] = "testfund@2.1.0"
+        summ["active"] = {"benchmark": {"ticker": "SPY", "method": "cap_weighted", "n_constituents": 18,
+                                        "n_members": 20, "n_members_unpriced": 2,
+                                        "unpriced_share_by_market_cap": 0.031},
+                          "tracking_error_ex_ante": 0.0081, "tracking_error_budget": 0.02, "active_share": 0.117,
+                          "cash": 0.02, "binding": ["upper_bounds (3)"],
+                          "top_active": [{"security": "S001", "weight": 0.0475, "benchmark_weight": 0.0742,
+                                          "active": -0.0267,
+                                          "driver": "capped by regulatory/prospectus limit (0.0475)"}]}
+        (dst / "summary.json").write_text(json.dumps(summ))
+        with Server(open_app) as base:
+            page = _view(base, tmp_path, "view=portfolio&universe=mandated")
+    finally:
+        shutil.rmtree(dst.parent)
+    why = _part(page, "portfolio-why", "</div>")
+    assert "mandate testfund@2.1.0" in _part(page, "portfolio-meta", "</small>")
+    assert "<b>testfund@2.1.0</b> against SPY (cap weighted: 18 of 20 members; 2 without a price, 3.1% " in why
+    assert "ex-ante tracking error 0.81% (budget 2.0%)" in why and "Binding: upper_bounds (3)" in why
+    assert "S001" in why and "capped by regulatory/prospectus limit" in why
+
+
 def test_dashboard_task_search_view(built, tmp_path):
     """The task view on a small real quarter: hits above the floor with every rater's score."""
     from graph.embedded import EmbeddedGraphStore
