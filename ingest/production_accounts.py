@@ -274,7 +274,9 @@ def annual_growth(table: pd.DataFrame, as_of: str | pd.Timestamp | None = None) 
             continue
         wide = a.pivot_table(index="year", columns="pa_code", values="gross_output_usd_millions", aggfunc="first")
         g = np.log(wide.where(wide > 0)).diff()
-        g = g[wide.index.to_series().diff().eq(1).to_numpy()]
+        wide.index = wide.index.astype("int64")
+        g.index = wide.index
+        g = g[wide.index.to_series().diff().eq(1).to_numpy(dtype=bool)]
         for pa in g.columns:
             for member in pa.split("+"):
                 for bea in PA_TO_BEA.get(member, ()):
