@@ -33,12 +33,22 @@ def information_date(wh: Warehouse) -> pd.Timestamp:
     return max(dates)
 
 
+def load_nowcast_inputs(wh: Warehouse, realtime: bool = True, dating: str = "release"):
+    """The nowcasters' inputs from the warehouse: BEA gross output, the monthly indicators and (``realtime``) the
+    Philadelphia Fed real-time vintages of payrolls and CPI (:mod:`gnn.nowcast`, "Real-time vintages")."""
+    from gnn.nowcast import nowcast_inputs
+
+    vint = wh.read("realtime_vintages", "realtime") if realtime else None
+    return nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), wh.read("macro_monthly", "macro"),
+                          realtime=vint, dating=dating)
+
+
 def nowcast_table(settings: Settings, model: str = DEFAULT_MODEL) -> dict[str, pd.DataFrame]:
     """Quarter -> per-industry nowcast (quantiles of log growth since the base quarter and gross-output levels)."""
-    from gnn.nowcast import nowcast_dates, nowcast_inputs, nowcast_path
+    from gnn.nowcast import nowcast_dates, nowcast_path
 
     wh = Warehouse(settings.home)
-    inp = nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), wh.read("macro_monthly", "macro"))
+    inp = load_nowcast_inputs(wh)
     out = {}
     for q, as_of in nowcast_dates(inp, information_date(wh)).items():
         frame = nowcast_path(inp, pd.Period(q, freq="Q"), as_of, model=model)
