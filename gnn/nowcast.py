@@ -107,7 +107,7 @@ def gross_output_panel(gdp: pd.DataFrame, dating: str = "release") -> tuple[pd.D
 def monthly_logs(monthly: pd.DataFrame, series: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Wide monthly ``log value`` (months x series) and the matching publication dates, for positive series."""
     sel = monthly[monthly["series_id"].isin(series)]
-    sel = sel[sel["source"].isin(["g17", "fredmd"])]
+    sel = sel[sel["source"].isin(["g17", "fredmd", "ces", "census_mrts"])]
     val = sel.pivot_table(index="month", columns="series_id", values="value", aggfunc="first").sort_index()
     pub = sel.pivot_table(index="month", columns="series_id", values="published_date", aggfunc="first")
     missing = sorted(set(series) - set(val.columns))
@@ -176,10 +176,12 @@ class NowcastInputs:
     realtime: dict = None  # series -> RealtimeSeries (values as published, by vintage)
     snapshot_vintage_date: pd.Timestamp | None = None  # from this date the snapshot is the vintage in effect
     dating: str = "release"
+    extra: dict = None  # BEA industry -> extra indicator series (CES, Census retail; gnn.nowcast_history)
 
     def __post_init__(self) -> None:
         self._cache = {}
         self.realtime = dict(self.realtime or {})
+        self.extra = dict(self.extra or {})
 
     @property
     def growth(self) -> pd.DataFrame:
@@ -194,7 +196,7 @@ class NowcastInputs:
 
     def series_for(self, code: str) -> list[str]:
         own = self.own.get(code)
-        return ([own] if own else []) + [s for s in COMMON_INDICATORS if s != own]
+        return ([own] if own else []) + list(self.extra.get(code, [])) + [s for s in COMMON_INDICATORS if s != own]
 
     def vintages_at(self, as_of: pd.Timestamp) -> dict[str, pd.Timestamp]:
         """Series -> date of the real-time vintage in effect at ``as_of`` (series without one are left out)."""
@@ -221,7 +223,7 @@ class NowcastInputs:
                 _, vint = self.realtime[sid].as_of(as_of)
                 logs[sid] = splice_vintage(self.logs[sid], np.log(vint))
             views[key] = NowcastInputs(go=self.go, go_published=self.go_published, logs=logs, pub=self.pub,
-                                       own=self.own, dating=self.dating)
+                                       own=self.own, dating=self.dating, extra=self.extra)
             views[key]._cache["growth"] = self.growth
         return views[key]
 
@@ -269,19 +271,32 @@ def snapshot_vintage_date(monthly: pd.DataFrame) -> pd.Timestamp | None:
 
 
 def nowcast_inputs(gdp: pd.DataFrame, monthly: pd.DataFrame, own: dict[str, str] | None = None,
-                   realtime: pd.DataFrame | None = None, dating: str = "release") -> NowcastInputs:
+                   realtime: pd.DataFrame | None = None, dating: str = "release",
+                   extra_monthly: pd.DataFrame | None = None,
+                   extra_own: dict[str, list[str]] | None = None) -> NowcastInputs:
     """Inputs of every nowcaster. ``realtime`` (the ``realtime_vintages`` table) switches on the real-time
-    vintages (module docstring); ``dating`` = ``release`` | ``schedule`` for the BEA quarters."""
+    vintages (module docstring); ``dating`` = ``release`` | ``schedule`` for the BEA quarters; ``extra_monthly``
+    (rows in the ``macro_monthly`` layout) with ``extra_own`` (industry -> series) adds indicators to the bridge
+    equations of those industries (:mod:`gnn.nowcast_history`: CES employment and Census retail by industry)."""
     own = dict(OWN_INDICATOR if own is None else own)
     go, go_pub = gross_output_panel(gdp, dating)
     unknown = sorted(set(go.columns) - set(own))
     if unknown:
         raise NowcastError(f"industries {unknown[:5]} have no own indicator in OWN_INDICATOR")
     series = sorted(set(own.values()) | set(COMMON_INDICATORS))
-    logs, pub = monthly_logs(monthly, series)
+    extra_own = {k: list(v) for k, v in (extra_own or {}).items()}
+    frame = monthly
+    if extra_monthly is not None and len(extra_monthly):
+        cols = ["source", "series_id", "month", "value", "published_date"]
+        frame = pd.concat([monthly[cols], extra_monthly[cols]], ignore_index=True)
+        series = sorted(set(series) | {s for v in extra_own.values() for s in v})
+    elif extra_own:
+        raise NowcastError("extra_own names indicators but no extra_monthly rows were given")
+    logs, pub = monthly_logs(frame, series)
     rt = realtime_series(realtime, series) if realtime is not None else {}
     return NowcastInputs(go=go, go_published=go_pub, logs=logs, pub=pub, own=own, realtime=rt,
-                         snapshot_vintage_date=snapshot_vintage_date(monthly) if rt else None, dating=dating)
+                         snapshot_vintage_date=snapshot_vintage_date(monthly) if rt else None, dating=dating,
+                         extra=extra_own)
 
 
 def decision_date(inp: NowcastInputs, quarter: pd.Period) -> pd.Timestamp:

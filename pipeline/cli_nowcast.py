@@ -97,6 +97,8 @@ def evaluate_cmd(
     dating: str = typer.Option("schedule", "--dating",
                                help="schedule (BEA quarters on the regular release schedule; 2005-2011 were "
                                     "published as history in Nov 2018) | release (strict: start at 2018Q3)"),
+    extra: bool = typer.Option(False, "--extra/--no-extra",
+                               help="add CES employment and Census retail by industry to the bridge equations"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Walk-forward pseudo-real-time evaluation of the nowcasters: pinball, 95% coverage, Diebold-Mariano."""
@@ -106,7 +108,7 @@ def evaluate_cmd(
     from .nowcast import load_nowcast_inputs
 
     wh = Warehouse(get_settings().home)
-    inp = load_nowcast_inputs(wh, realtime=vintages, dating=dating)
+    inp = load_nowcast_inputs(wh, realtime=vintages, dating=dating, extra=extra)
     with console.status("nowcast evaluate") as st:
         ev = evaluate(inp, first, last, models=tuple(m.strip() for m in models.split(",")),
                       io_summary=wh.read("bea_io_summary", "bea"), refit_every=refit_every, epochs=epochs,
@@ -116,7 +118,7 @@ def evaluate_cmd(
     dest = get_settings().home / "nowcast" / "evaluation.json"
     atomic_write_text(dest, json.dumps({**ev.summary, "per_quarter": ev.per_quarter.to_dict(orient="records")}))
     console.print(f"per-quarter losses written to {dest}")
-    s = {**ev.summary, "dating": dating,
+    s = {**ev.summary, "dating": dating, "extra_indicators": sorted(inp.extra) if extra else [],
          "realtime_vintages": {k: v.source for k, v in inp.realtime.items()} if vintages else {}}
     if fmt == "json":
         out.print_json(json.dumps(s))

@@ -33,14 +33,23 @@ def information_date(wh: Warehouse) -> pd.Timestamp:
     return max(dates)
 
 
-def load_nowcast_inputs(wh: Warehouse, realtime: bool = True, dating: str = "release"):
-    """The nowcasters' inputs from the warehouse: BEA gross output, the monthly indicators and (``realtime``) the
-    Philadelphia Fed real-time vintages of payrolls and CPI (:mod:`gnn.nowcast`, "Real-time vintages")."""
+def load_nowcast_inputs(wh: Warehouse, realtime: bool = True, dating: str = "release", extra: bool = False):
+    """The nowcasters' inputs from the warehouse: BEA gross output, the monthly indicators, (``realtime``) the
+    Philadelphia Fed real-time vintages of payrolls and CPI (:mod:`gnn.nowcast`, "Real-time vintages") and
+    (``extra``) CES employment and Census retail sales per industry in the bridge equations
+    (:mod:`gnn.nowcast_history`)."""
     from gnn.nowcast import nowcast_inputs
 
     vint = wh.read("realtime_vintages", "realtime") if realtime else None
+    extra_monthly = extra_own = None
+    if extra:
+        from gnn.nowcast_history import ces_indicators, extra_own as own_of, mrts_indicators
+
+        extra_monthly = pd.concat([ces_indicators(wh.read("ces_employment", "macro_history")),
+                                   mrts_indicators(wh.read("census_retail", "macro_history"))], ignore_index=True)
+        extra_own = own_of(extra_monthly)
     return nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), wh.read("macro_monthly", "macro"),
-                          realtime=vint, dating=dating)
+                          realtime=vint, dating=dating, extra_monthly=extra_monthly, extra_own=extra_own)
 
 
 def nowcast_table(settings: Settings, model: str = DEFAULT_MODEL) -> dict[str, pd.DataFrame]:
