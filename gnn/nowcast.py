@@ -177,6 +177,9 @@ class NowcastInputs:
     snapshot_vintage_date: pd.Timestamp | None = None  # from this date the snapshot is the vintage in effect
     dating: str = "release"
     extra: dict = None  # BEA industry -> extra indicator series (CES, Census retail; gnn.nowcast_history)
+    #: hook: ``prior(inp, code, series, as_of) -> (b0, var) | None``, a normal prior on the coefficient of the
+    #: industry's own indicator in its bridge equation (e.g. gnn.nowcast_history.AnnualPrior from annual accounts)
+    prior: object = None
 
     def __post_init__(self) -> None:
         self._cache = {}
@@ -223,7 +226,7 @@ class NowcastInputs:
                 _, vint = self.realtime[sid].as_of(as_of)
                 logs[sid] = splice_vintage(self.logs[sid], np.log(vint))
             views[key] = NowcastInputs(go=self.go, go_published=self.go_published, logs=logs, pub=self.pub,
-                                       own=self.own, dating=self.dating, extra=self.extra)
+                                       own=self.own, dating=self.dating, extra=self.extra, prior=self.prior)
             views[key]._cache["growth"] = self.growth
         return views[key]
 
@@ -273,7 +276,7 @@ def snapshot_vintage_date(monthly: pd.DataFrame) -> pd.Timestamp | None:
 def nowcast_inputs(gdp: pd.DataFrame, monthly: pd.DataFrame, own: dict[str, str] | None = None,
                    realtime: pd.DataFrame | None = None, dating: str = "release",
                    extra_monthly: pd.DataFrame | None = None,
-                   extra_own: dict[str, list[str]] | None = None) -> NowcastInputs:
+                   extra_own: dict[str, list[str]] | None = None, prior=None) -> NowcastInputs:
     """Inputs of every nowcaster. ``realtime`` (the ``realtime_vintages`` table) switches on the real-time
     vintages (module docstring); ``dating`` = ``release`` | ``schedule`` for the BEA quarters; ``extra_monthly``
     (rows in the ``macro_monthly`` layout) with ``extra_own`` (industry -> series) adds indicators to the bridge
@@ -296,7 +299,7 @@ def nowcast_inputs(gdp: pd.DataFrame, monthly: pd.DataFrame, own: dict[str, str]
     rt = realtime_series(realtime, series) if realtime is not None else {}
     return NowcastInputs(go=go, go_published=go_pub, logs=logs, pub=pub, own=own, realtime=rt,
                          snapshot_vintage_date=snapshot_vintage_date(monthly) if rt else None, dating=dating,
-                         extra=extra_own)
+                         extra=extra_own, prior=prior)
 
 
 def decision_date(inp: NowcastInputs, quarter: pd.Period) -> pd.Timestamp:
@@ -334,6 +337,20 @@ def _ols(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return beta
 
 
+def _with_prior(X: np.ndarray, y: np.ndarray, beta: np.ndarray, j: int, b0: float, var0: float) -> np.ndarray:
+    """Posterior mode of the bridge coefficients with a normal prior ``b_j ~ N(b0, var0)`` and a flat prior on the
+    others, the noise variance fixed at the OLS estimate ``s^2``: ``(X'X + L) b = X'y + L b0`` with ``L = s^2 / var0``
+    at ``j`` (a ridge towards ``b0``)."""
+    n, p = X.shape
+    resid = y - X @ beta
+    s2 = float(resid @ resid) / max(n - p, 1)
+    lam = np.zeros(p)
+    lam[j] = s2 / max(var0, 1e-12)
+    target = np.zeros(p)
+    target[j] = b0
+    return np.linalg.solve(X.T @ X + np.diag(lam), X.T @ y + lam * target)
+
+
 def bridge_step(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, known: pd.PeriodIndex,
                 code: str) -> StepFit:
     """Bridge equation for industry ``code`` and quarter ``quarter`` with the information of ``as_of``."""
@@ -357,6 +374,11 @@ def bridge_step(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, kno
         raise NowcastError(f"industry {code}, quarter {quarter}: only {len(y)} training quarters with complete "
                            f"indicators as of {as_of.date()}")
     beta = _ols(X, y)
+    own = inp.own.get(code)
+    if inp.prior is not None and cols and cols[0] == own:
+        pr = inp.prior(inp, code, own, as_of)
+        if pr is not None:
+            beta = _with_prior(X, y, beta, 1, *pr)
     x_now = feats.iloc[-1].to_numpy()
     if np.isnan(x_now).any():
         raise NowcastError(f"industry {code}: indicator feature for {quarter} is missing as of {as_of.date()}")

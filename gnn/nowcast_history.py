@@ -145,3 +145,60 @@ def extra_own(extra_monthly: pd.DataFrame) -> dict[str, list[str]]:
     for sid in sorted(extra_monthly["series_id"].unique()):
         out.setdefault(sid.split(":", 1)[1], []).append(sid)
     return out
+
+
+class AnnualPrior:
+    r"""A prior on each industry's sensitivity to its own indicator from the annual production accounts.
+
+    For industry ``i`` with own indicator ``s`` and decision date ``D``: annual nominal gross-output growth
+    ``g_{i,Y}`` from the BEA-BLS production accounts published by ``D`` (:func:`ingest.production_accounts.
+    annual_growth`: the experimental 1947-2016 file from 2020-10-26, the official 1997-2023 one from 2025-04-25;
+    nothing before) and the annual growth of the indicator ``x_{s,Y}`` (difference of calendar-year means of the
+    monthly log level, years whose twelve months were all published by ``D``) give ``g = a + b x + e`` by OLS over the
+    common years (at least :attr:`min_years`); the quarterly bridge coefficient of ``x_s`` then gets the prior
+    ``N(b_hat, se(b_hat)^2)`` (:func:`gnn.nowcast._with_prior`), i.e. the annual history from the 1960s on informs
+    the quarterly equation that has only the quarters since 2005. Growth rates of annual and quarterly averages are
+    both log differences, so the elasticity ``b`` has the same meaning at either frequency.
+    """
+
+    min_years = 12
+
+    def __init__(self, production_accounts: pd.DataFrame):
+        self.table = production_accounts
+        self._growth: dict = {}
+        self._fits: dict = {}
+
+    def _annual_go(self, as_of: pd.Timestamp) -> pd.DataFrame:
+        from ingest.production_accounts import annual_growth
+
+        pub = pd.to_datetime(self.table["published_date"])
+        key = tuple(sorted(pub[pub <= as_of].unique()))
+        if key not in self._growth:
+            self._growth[key] = annual_growth(self.table, as_of)
+        return self._growth[key]
+
+    def __call__(self, inp, code: str, series: str, as_of: pd.Timestamp) -> tuple[float, float] | None:
+        go = self._annual_go(pd.Timestamp(as_of))
+        if go.empty or code not in go.columns:
+            return None
+        logs, pub = inp.logs[series], inp.pub[series]
+        published = pub.reindex(logs.index) <= pd.Timestamp(as_of)
+        x = logs.where(published.to_numpy())
+        years = x.index.year
+        full = x.notna().groupby(years).sum() == 12
+        last_year = int(full[full].index.max()) if full.any() else None
+        key = (code, series, id(go), last_year, id(inp.logs))
+        if key not in self._fits:
+            ann = x.groupby(years).mean()[full].diff()
+            ann = ann[ann.index.to_series().diff().eq(1).to_numpy()]
+            df = pd.concat([go[code].rename("g"), ann.rename("x")], axis=1).dropna()
+            if len(df) < self.min_years:
+                self._fits[key] = None
+            else:
+                X = np.column_stack([np.ones(len(df)), df["x"].to_numpy()])
+                beta, *_ = np.linalg.lstsq(X, df["g"].to_numpy(), rcond=None)
+                resid = df["g"].to_numpy() - X @ beta
+                s2 = float(resid @ resid) / (len(df) - 2)
+                var_b = s2 / float(((df["x"] - df["x"].mean()) ** 2).sum())
+                self._fits[key] = (float(beta[1]), var_b)
+        return self._fits[key]

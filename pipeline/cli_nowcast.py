@@ -99,6 +99,9 @@ def evaluate_cmd(
                                     "published as history in Nov 2018) | release (strict: start at 2018Q3)"),
     extra: bool = typer.Option(False, "--extra/--no-extra",
                                help="add CES employment and Census retail by industry to the bridge equations"),
+    annual_prior: bool = typer.Option(False, "--annual-prior/--no-annual-prior",
+                                      help="prior on each bridge's own-indicator coefficient from the annual "
+                                           "production accounts published by the decision date"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Walk-forward pseudo-real-time evaluation of the nowcasters: pinball, 95% coverage, Diebold-Mariano."""
@@ -108,7 +111,7 @@ def evaluate_cmd(
     from .nowcast import load_nowcast_inputs
 
     wh = Warehouse(get_settings().home)
-    inp = load_nowcast_inputs(wh, realtime=vintages, dating=dating, extra=extra)
+    inp = load_nowcast_inputs(wh, realtime=vintages, dating=dating, extra=extra, annual_prior=annual_prior)
     with console.status("nowcast evaluate") as st:
         ev = evaluate(inp, first, last, models=tuple(m.strip() for m in models.split(",")),
                       io_summary=wh.read("bea_io_summary", "bea"), refit_every=refit_every, epochs=epochs,
@@ -119,6 +122,7 @@ def evaluate_cmd(
     atomic_write_text(dest, json.dumps({**ev.summary, "per_quarter": ev.per_quarter.to_dict(orient="records")}))
     console.print(f"per-quarter losses written to {dest}")
     s = {**ev.summary, "dating": dating, "extra_indicators": sorted(inp.extra) if extra else [],
+         "annual_prior": annual_prior,
          "realtime_vintages": {k: v.source for k, v in inp.realtime.items()} if vintages else {}}
     if fmt == "json":
         out.print_json(json.dumps(s))

@@ -33,11 +33,12 @@ def information_date(wh: Warehouse) -> pd.Timestamp:
     return max(dates)
 
 
-def load_nowcast_inputs(wh: Warehouse, realtime: bool = True, dating: str = "release", extra: bool = False):
+def load_nowcast_inputs(wh: Warehouse, realtime: bool = True, dating: str = "release", extra: bool = False,
+                        annual_prior: bool = False):
     """The nowcasters' inputs from the warehouse: BEA gross output, the monthly indicators, (``realtime``) the
     Philadelphia Fed real-time vintages of payrolls and CPI (:mod:`gnn.nowcast`, "Real-time vintages") and
-    (``extra``) CES employment and Census retail sales per industry in the bridge equations
-    (:mod:`gnn.nowcast_history`)."""
+    (``extra``) CES employment and Census retail sales per industry in the bridge equations and (``annual_prior``)
+    the production accounts' prior on each industry's own-indicator coefficient (:mod:`gnn.nowcast_history`)."""
     from gnn.nowcast import nowcast_inputs
 
     vint = wh.read("realtime_vintages", "realtime") if realtime else None
@@ -48,8 +49,13 @@ def load_nowcast_inputs(wh: Warehouse, realtime: bool = True, dating: str = "rel
         extra_monthly = pd.concat([ces_indicators(wh.read("ces_employment", "macro_history")),
                                    mrts_indicators(wh.read("census_retail", "macro_history"))], ignore_index=True)
         extra_own = own_of(extra_monthly)
+    prior = None
+    if annual_prior:
+        from gnn.nowcast_history import AnnualPrior
+
+        prior = AnnualPrior(wh.read("production_accounts_go", "production_accounts"))
     return nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), wh.read("macro_monthly", "macro"),
-                          realtime=vint, dating=dating, extra_monthly=extra_monthly, extra_own=extra_own)
+                          realtime=vint, dating=dating, extra_monthly=extra_monthly, extra_own=extra_own, prior=prior)
 
 
 def nowcast_table(settings: Settings, model: str = DEFAULT_MODEL) -> dict[str, pd.DataFrame]:

@@ -60,3 +60,30 @@ def test_bridge_uses_extras_where_published_and_drops_them_after(extra, warehous
     assert a.n_params == b.n_params and a.median == pytest.approx(b.median)
     with pytest.raises(nc.NowcastError, match="extra_monthly"):
         nc.nowcast_inputs(gdp, monthly, extra_own={"334": ["CES:334"]})
+
+
+def test_prior_ridge_limits():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.ones(40), rng.normal(size=40)])
+    y = 0.01 + 0.8 * X[:, 1] + rng.normal(scale=0.1, size=40)
+    ols = np.linalg.lstsq(X, y, rcond=None)[0]
+    assert nc._with_prior(X, y, ols, 1, 5.0, 1e9) == pytest.approx(ols, abs=1e-6)  # a vague prior: OLS
+    assert nc._with_prior(X, y, ols, 1, 5.0, 1e-12)[1] == pytest.approx(5.0, abs=1e-4)  # a sharp prior: b0
+
+
+def test_annual_prior_is_point_in_time(warehouse):
+    gdp, monthly = warehouse.read("bea_gdp_by_industry", "bea"), warehouse.read("macro_monthly", "macro")
+    pa = warehouse.read("production_accounts_go", "production_accounts")
+    inp = nc.nowcast_inputs(gdp, monthly, dating="schedule", prior=nh.AnnualPrior(pa))
+    assert inp.prior(inp, "334", "IP.G334.S", pd.Timestamp("2020-10-25")) is None  # no account published yet
+    b, var = inp.prior(inp, "334", "IP.G334.S", pd.Timestamp("2021-06-01"))
+    assert 0.2 < b < 2.0 and var > 0
+    later = pa.copy()
+    after = pd.to_datetime(later["published_date"]) > pd.Timestamp("2021-06-01")
+    later.loc[after, "gross_output_usd_millions"] *= np.linspace(1, 3, int(after.sum()))
+    assert nh.AnnualPrior(later)(inp, "334", "IP.G334.S", pd.Timestamp("2021-06-01")) == pytest.approx((b, var))
+    q = pd.Period("2021Q2", freq="Q")
+    d = nc.decision_date(inp, q)
+    base = nc.nowcast_inputs(gdp, monthly, dating="schedule")
+    with_prior = nc.bridge_step(inp, q, d, nc.known_quarters(inp, d), "334").median
+    assert with_prior != pytest.approx(nc.bridge_step(base, q, d, nc.known_quarters(base, d), "334").median)
