@@ -165,40 +165,52 @@ class AnnualPrior:
 
     def __init__(self, production_accounts: pd.DataFrame):
         self.table = production_accounts
+        self._dates = sorted(pd.to_datetime(production_accounts["published_date"]).unique())
         self._growth: dict = {}
         self._fits: dict = {}
+        self._x: dict = {}
 
     def _annual_go(self, as_of: pd.Timestamp) -> pd.DataFrame:
         from ingest.production_accounts import annual_growth
 
-        pub = pd.to_datetime(self.table["published_date"])
-        key = tuple(sorted(pub[pub <= as_of].unique()))
+        key = tuple(d for d in self._dates if d <= as_of)
         if key not in self._growth:
             self._growth[key] = annual_growth(self.table, as_of)
         return self._growth[key]
 
+    def _annual_x(self, inp, series: str, as_of: pd.Timestamp) -> pd.Series:
+        key = (id(inp.logs), series, as_of)
+        if key not in self._x:
+            logs, pub = inp.logs[series], inp.pub[series]
+            published = (pub.reindex(logs.index) <= as_of).to_numpy()
+            x = logs.where(published)
+            years = x.index.year
+            full = x.notna().groupby(years).sum() == 12
+            ann = x.groupby(years).mean()[full].diff()
+            self._x[key] = ann[ann.index.to_series().diff().eq(1).to_numpy()]
+        return self._x[key]
+
     def __call__(self, inp, code: str, series: str, as_of: pd.Timestamp) -> tuple[float, float] | None:
-        go = self._annual_go(pd.Timestamp(as_of))
+        as_of = pd.Timestamp(as_of)
+        go = self._annual_go(as_of)
         if go.empty or code not in go.columns:
             return None
-        logs, pub = inp.logs[series], inp.pub[series]
-        published = pub.reindex(logs.index) <= pd.Timestamp(as_of)
-        x = logs.where(published.to_numpy())
-        years = x.index.year
-        full = x.notna().groupby(years).sum() == 12
-        last_year = int(full[full].index.max()) if full.any() else None
-        key = (code, series, id(go), last_year, id(inp.logs))
+        key = (code, series, id(go), id(inp.logs), as_of)
         if key not in self._fits:
-            ann = x.groupby(years).mean()[full].diff()
-            ann = ann[ann.index.to_series().diff().eq(1).to_numpy()]
-            df = pd.concat([go[code].rename("g"), ann.rename("x")], axis=1).dropna()
-            if len(df) < self.min_years:
+            ann = self._annual_x(inp, series, as_of)
+            g = go[code].to_numpy()
+            pos = go.index.get_indexer(ann.index)
+            ok = pos >= 0
+            x, y = ann.to_numpy()[ok], g[pos[ok]]
+            keep = np.isfinite(x) & np.isfinite(y)
+            x, y = x[keep], y[keep]
+            if len(x) < self.min_years:
                 self._fits[key] = None
             else:
-                X = np.column_stack([np.ones(len(df)), df["x"].to_numpy()])
-                beta, *_ = np.linalg.lstsq(X, df["g"].to_numpy(), rcond=None)
-                resid = df["g"].to_numpy() - X @ beta
-                s2 = float(resid @ resid) / (len(df) - 2)
-                var_b = s2 / float(((df["x"] - df["x"].mean()) ** 2).sum())
+                X = np.column_stack([np.ones(len(x)), x])
+                beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+                resid = y - X @ beta
+                s2 = float(resid @ resid) / (len(x) - 2)
+                var_b = s2 / float(((x - x.mean()) ** 2).sum())
                 self._fits[key] = (float(beta[1]), var_b)
         return self._fits[key]

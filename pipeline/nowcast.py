@@ -63,7 +63,7 @@ def nowcast_table(settings: Settings, model: str = DEFAULT_MODEL) -> dict[str, p
     from gnn.nowcast import nowcast_dates, nowcast_path
 
     wh = Warehouse(settings.home)
-    inp = load_nowcast_inputs(wh)
+    inp = load_nowcast_inputs(wh, realtime=True, annual_prior=True)
     out = {}
     for q, as_of in nowcast_dates(inp, information_date(wh)).items():
         frame = nowcast_path(inp, pd.Period(q, freq="Q"), as_of, model=model)
