@@ -26,12 +26,13 @@ step (keeping the cross-industry correlation of surprises), ``B = 2000`` draws, 
 
 **Real-time vintages** (:mod:`ingest.realtime`, Philadelphia Fed RTDSM). For the series that have them (payrolls
 ``PAYEMS`` <- ``EMPLOY``, monthly vintages 1964M12 .. 2024M3; CPI ``CPIAUCSL`` <- ``CPI``, quarterly vintages
-1965Q4 .. 2024Q1) the nowcaster decided at ``D`` sees the vintage in effect at ``D`` (the latest vintage dated on or
+1994Q3 .. 2024Q1) the nowcaster decided at ``D`` sees the vintage in effect at ``D`` (the latest vintage dated on or
 before ``D``) instead of the snapshot's revised values, for the *whole* history it trains on and the target quarter's
 months (a real-time data set, as in Croushore and Stark 2001); months after the vintage's last observation (and
 published by ``D``) are appended with the snapshot's month-on-month growth (``log X_m = log X^v_{last} + log
 X^s_m - log X^s_{last}``). From the snapshot's own vintage date (FRED-MD 2025-12: 2025-12-31) on, the snapshot is
-the vintage in effect. :meth:`NowcastInputs.at` gives the inputs as of ``D``.
+the vintage in effect. Between the last vintage (2024-03) and then the last vintage is used for the months it covers
+(stale but never later than ``D``). :meth:`NowcastInputs.at` gives the inputs as of ``D``.
 
 **Dating of BEA quarters.** ``dating="release"`` (default, nowcast quarters): a quarter is known from its first
 publication (:func:`ingest.calendar.bea_quarterly_published`); the 71-industry quarters 2005Q1-2011Q4 became public

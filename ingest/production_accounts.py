@@ -9,9 +9,10 @@ Sources (``data/snapshot/bea/production_accounts/PROVENANCE.md``):
   ``Industry Description`` and one column per year) lists them in that order by description (``Federal`` for
   ``Federal government``).
 * ``industry-production-account-experimental.xlsx``: the experimental historical account of Eldridge et al. (2020),
-  **data pulled 2020-10-26** (its notes sheet): sheets ``1963-2016`` (``yr, indnum, Description, go., ...``: indnum 1..63
-  in the Table A order) and ``1947-1963`` (44 industries: indnum ``2936`` = industries 29..36 combined, ``3740``,
-  ``4144``, ``4749``, ``5152``, ``5456``, ``5758`` likewise). ``go.`` = nominal gross output, USD millions.
+  **data pulled 2020-10-26** (its notes sheet): sheets ``1963-2016`` (``yr, indnum, Description, go., ...``:
+  indnum 1..63 in the Table A order) and ``1947-1963`` (44 industries: indnum ``2936`` = industries 29..36
+  combined, ``3740``, ``4144``, ``4749``, ``5152``, ``5456``, ``5758`` likewise). ``go.`` = nominal gross output,
+  USD millions.
   The repository's spliced file (``EV_production_accounts_1947to2023.xlsx``, a derived product) is not used.
 
 Table ``production_accounts_go``: one row per (account, production-account code, year), nominal gross output in USD

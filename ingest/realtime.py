@@ -11,8 +11,9 @@ file               variable                       vintages
 =================  =============================  ====================================================
 employMvMd.xlsx    EMPLOY nonfarm payrolls,        monthly 1964M12 .. 2024M3 (thousands, SA)
                    thousands
-cpiQvMd.xlsx       CPI (all items, SA index)       quarterly 1965Q4 .. 2024Q1, monthly observations
-cutMvMd.xlsx       CUT capacity utilisation, %     monthly vintages
+cpiQvMd.xlsx       CPI (all items, SA index)       quarterly columns 1965Q4 .. 2024Q1 (values from 1994Q3),
+                                                  monthly observations
+cutMvMd.xlsx       CUT capacity utilisation, %     monthly 1983M7 .. 2024M3
 ROUTPUTQvQd.xlsx   ROUTPUT real GDP, chained USD   quarterly 1965Q4 .. 2024Q1, quarterly observations
                    billions SAAR
 =================  =============================  ====================================================
@@ -41,7 +42,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import IngestError, MissingInputError, ProblemCollector
+from .errors import MissingInputError, ProblemCollector
 from .registry import Progress, Source, progress_or_noop
 from .schemas import Column, schema
 from .xlsxgrid import read_grid

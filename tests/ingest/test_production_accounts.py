@@ -37,7 +37,8 @@ def test_growth_splice_and_point_in_time(go):
     early = pa.annual_growth(go, "2021-01-01")
     assert early.index.max() == 2016
     # the two vintages agree on the growth of the overlap years (the splice is of growth rates)
-    off = go[go["account"] == "official_2025"].pivot(index="year", columns="pa_code", values="gross_output_usd_millions")
+    off = go[go["account"] == "official_2025"].pivot(index="year", columns="pa_code",
+                                                    values="gross_output_usd_millions")
     exp = go[go["account"] == "experimental_1963_2016"].pivot(index="year", columns="pa_code",
                                                               values="gross_output_usd_millions")
     a, b = np.log(off).diff().loc[1998:2016], np.log(exp[off.columns]).diff().loc[1998:2016]
