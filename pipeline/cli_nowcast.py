@@ -97,8 +97,10 @@ def evaluate_cmd(
     dating: str = typer.Option("schedule", "--dating",
                                help="schedule (BEA quarters on the regular release schedule; 2005-2011 were "
                                     "published as history in Nov 2018) | release (strict: start at 2018Q3)"),
-    extra: bool = typer.Option(False, "--extra/--no-extra",
-                               help="add CES employment and Census retail by industry to the bridge equations"),
+    extra: str = typer.Option("none", "--extra",
+                              help="extra indicators in the bridge equations: none | ces (BLS employment by "
+                                   "industry, to 2019-09) | mrts (Census retail by kind of business, to 2024-04) "
+                                   "| all"),
     annual_prior: bool = typer.Option(False, "--annual-prior/--no-annual-prior",
                                       help="prior on each bridge's own-indicator coefficient from the annual "
                                            "production accounts published by the decision date"),
@@ -121,7 +123,7 @@ def evaluate_cmd(
     dest = get_settings().home / "nowcast" / "evaluation.json"
     atomic_write_text(dest, json.dumps({**ev.summary, "per_quarter": ev.per_quarter.to_dict(orient="records")}))
     console.print(f"per-quarter losses written to {dest}")
-    s = {**ev.summary, "dating": dating, "extra_indicators": sorted(inp.extra) if extra else [],
+    s = {**ev.summary, "dating": dating, "extra_indicators": {"set": extra, "industries": sorted(inp.extra)},
          "annual_prior": annual_prior,
          "realtime_vintages": {k: v.source for k, v in inp.realtime.items()} if vintages else {}}
     if fmt == "json":
