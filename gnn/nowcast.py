@@ -24,6 +24,23 @@ quarter only), residual quantiles as above.
 the medians add up; the band comes from a residual bootstrap that draws one past quarter's residual *vector* per
 step (keeping the cross-industry correlation of surprises), ``B = 2000`` draws, fixed seed.
 
+**Real-time vintages** (:mod:`ingest.realtime`, Philadelphia Fed RTDSM). For the series that have them (payrolls
+``PAYEMS`` <- ``EMPLOY``, monthly vintages 1964M12 .. 2024M3; CPI ``CPIAUCSL`` <- ``CPI``, quarterly vintages
+1994Q3 .. 2024Q1) the nowcaster decided at ``D`` sees the vintage in effect at ``D`` (the latest vintage dated on or
+before ``D``) instead of the snapshot's revised values, for the *whole* history it trains on and the target quarter's
+months (a real-time data set, as in Croushore and Stark 2001); months after the vintage's last observation (and
+published by ``D``) are appended with the snapshot's month-on-month growth (``log X_m = log X^v_{last} + log
+X^s_m - log X^s_{last}``). From the snapshot's own vintage date (FRED-MD 2025-12: 2025-12-31) on, the snapshot is
+the vintage in effect. Between the last vintage (2024-03) and then the last vintage is used for the months it covers
+(stale but never later than ``D``). :meth:`NowcastInputs.at` gives the inputs as of ``D``.
+
+**Dating of BEA quarters.** ``dating="release"`` (default, nowcast quarters): a quarter is known from its first
+publication (:func:`ingest.calendar.bea_quarterly_published`); the 71-industry quarters 2005Q1-2011Q4 became public
+only with the November 2018 comprehensive update, so a strictly real-time walk-forward can start only at 2018Q3.
+``dating="schedule"`` (the 2010Q1-2024Q3 walk-forward): each quarter counts as published on BEA's regular schedule
+(:func:`ingest.calendar.bea_quarterly_timing`; identical from 2013Q4 on): pseudo real time for the history quarters.
+The decision date of quarter ``t`` is the day before its date under the dating (:func:`decision_date`).
+
 **Evaluation (walk forward, pseudo real time).** For each quarter ``t`` in the window, ``D = `` the day before BEA
 first publishes ``t``; every model refits on what is public at ``D`` and nowcasts ``y_{., t}``; scored by the pinball
 loss at :data:`QUANTILES` (:mod:`gnn.metrics`), the empirical coverage of the central 95% interval, and a
@@ -39,7 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ingest.calendar import bea_quarterly_published
+from ingest.calendar import bea_quarterly_published, bea_quarterly_timing
 
 QUANTILES = (0.025, 0.05, 0.5, 0.95, 0.975)
 COMMON_INDICATORS = ("CPIAUCSL", "PAYEMS")
@@ -69,22 +86,29 @@ class NowcastError(ValueError):
     """A nowcast that cannot be made (names the quarter, date or industry and what is missing)."""
 
 
-def gross_output_panel(gdp: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+DATINGS = ("release", "schedule")
+
+
+def gross_output_panel(gdp: pd.DataFrame, dating: str = "release") -> tuple[pd.DataFrame, pd.Series]:
     """Quarterly nominal gross output (quarters x industries, USD millions SAAR) and each quarter's BEA publication
-    date by the calendar (:func:`ingest.calendar.bea_quarterly_published`)."""
+    date by the calendar (:func:`ingest.calendar.bea_quarterly_published`; with ``dating="schedule"`` the regular
+    schedule's date, :func:`ingest.calendar.bea_quarterly_timing`)."""
+    if dating not in DATINGS:
+        raise NowcastError(f"unknown dating {dating!r}; expected one of {DATINGS}")
     sel = gdp[(gdp["measure"] == "gross_output") & (gdp["series"] == "nominal") & (gdp["frequency"] == "Q")
               & gdp["bea_code"].notna()]
     go = sel.pivot_table(index="ref_period", columns="bea_code", values="value", aggfunc="first")
     go.index = pd.PeriodIndex(go.index.astype(str), freq="Q")
     go = go.sort_index()
-    pub = pd.Series([pd.Timestamp(bea_quarterly_published(q)) for q in go.index], index=go.index)
+    when = bea_quarterly_published if dating == "release" else bea_quarterly_timing
+    pub = pd.Series([pd.Timestamp(when(q)) for q in go.index], index=go.index)
     return go.astype(float), pub
 
 
 def monthly_logs(monthly: pd.DataFrame, series: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Wide monthly ``log value`` (months x series) and the matching publication dates, for positive series."""
     sel = monthly[monthly["series_id"].isin(series)]
-    sel = sel[sel["source"].isin(["g17", "fredmd"])]
+    sel = sel[sel["source"].isin(["g17", "fredmd", "ces", "census_mrts"])]
     val = sel.pivot_table(index="month", columns="series_id", values="value", aggfunc="first").sort_index()
     pub = sel.pivot_table(index="month", columns="series_id", values="published_date", aggfunc="first")
     missing = sorted(set(series) - set(val.columns))
@@ -123,16 +147,45 @@ def months_available(pub: pd.DataFrame, quarter: pd.Period, as_of: pd.Timestamp)
 
 
 @dataclass
+class RealtimeSeries:
+    """Revisions of one indicator (rows of ``realtime_vintages``: month, value, date of the vintage)."""
+
+    months: pd.PeriodIndex
+    values: np.ndarray
+    dates: np.ndarray  # datetime64, vintage date of each row
+    source: str  # e.g. "RTDSM EMPLOY"
+
+    def as_of(self, date: pd.Timestamp) -> tuple[pd.Timestamp | None, pd.Series]:
+        """(date of the vintage in effect, its values by month); (None, empty) before the first vintage."""
+        ok = self.dates <= np.datetime64(pd.Timestamp(date))
+        if not ok.any():
+            return None, pd.Series(dtype=float)
+        sel = pd.DataFrame({"m": self.months[ok], "v": self.values[ok], "d": self.dates[ok]}).sort_values("d",
+                                                                                                       kind="stable")
+        vint = sel.groupby("m")["v"].last()
+        return pd.Timestamp(sel["d"].max()), vint
+
+
+@dataclass
 class NowcastInputs:
     go: pd.DataFrame  # quarters x industries, USD millions SAAR
     go_published: pd.Series
-    logs: pd.DataFrame  # months x series, log level
+    logs: pd.DataFrame  # months x series, log level (the snapshot's vintage)
     pub: pd.DataFrame  # months x series, publication dates
     own: dict[str, str]
     _cache: dict = None
+    realtime: dict = None  # series -> RealtimeSeries (values as published, by vintage)
+    snapshot_vintage_date: pd.Timestamp | None = None  # from this date the snapshot is the vintage in effect
+    dating: str = "release"
+    extra: dict = None  # BEA industry -> extra indicator series (CES, Census retail; gnn.nowcast_history)
+    #: hook: ``prior(inp, code, series, as_of) -> (b0, var) | None``, a normal prior on the coefficient of the
+    #: industry's own indicator in its bridge equation (e.g. gnn.nowcast_history.AnnualPrior from annual accounts)
+    prior: object = None
 
     def __post_init__(self) -> None:
         self._cache = {}
+        self.realtime = dict(self.realtime or {})
+        self.extra = dict(self.extra or {})
 
     @property
     def growth(self) -> pd.DataFrame:
@@ -147,18 +200,116 @@ class NowcastInputs:
 
     def series_for(self, code: str) -> list[str]:
         own = self.own.get(code)
-        return ([own] if own else []) + [s for s in COMMON_INDICATORS if s != own]
+        return ([own] if own else []) + list(self.extra.get(code, [])) + [s for s in COMMON_INDICATORS if s != own]
+
+    def vintages_at(self, as_of: pd.Timestamp) -> dict[str, pd.Timestamp]:
+        """Series -> date of the real-time vintage in effect at ``as_of`` (series without one are left out)."""
+        as_of = pd.Timestamp(as_of)
+        if self.snapshot_vintage_date is not None and as_of >= self.snapshot_vintage_date:
+            return {}
+        out = {}
+        for sid, rt in self.realtime.items():
+            ok = rt.dates <= np.datetime64(as_of)
+            if ok.any():
+                out[sid] = pd.Timestamp(rt.dates[ok].max())
+        return out
+
+    def at(self, as_of: pd.Timestamp) -> "NowcastInputs":
+        """These inputs as the nowcaster saw them at ``as_of``: each real-time series replaced by its vintage in
+        effect then (module docstring); ``self`` when no vintage applies. Views are cached per vintage set."""
+        key = tuple(sorted(self.vintages_at(as_of).items()))
+        if not key:
+            return self
+        views = self._cache.setdefault("views", {})
+        if key not in views:
+            logs = self.logs.copy()
+            for sid, _ in key:
+                _, vint = self.realtime[sid].as_of(as_of)
+                logs[sid] = splice_vintage(self.logs[sid], np.log(vint))
+            views[key] = NowcastInputs(go=self.go, go_published=self.go_published, logs=logs, pub=self.pub,
+                                       own=self.own, dating=self.dating, extra=self.extra, prior=self.prior)
+            views[key]._cache["growth"] = self.growth
+        return views[key]
 
 
-def nowcast_inputs(gdp: pd.DataFrame, monthly: pd.DataFrame, own: dict[str, str] | None = None) -> NowcastInputs:
+def splice_vintage(snapshot: pd.Series, vintage: pd.Series) -> pd.Series:
+    """Monthly log levels of a vintage on the snapshot's months, extended after the vintage's last month with the
+    snapshot's growth; months before the vintage's first stay missing (the vintage is the information)."""
+    vintage = vintage.dropna()
+    vintage.index = pd.PeriodIndex(vintage.index, freq="M")
+    out = vintage.reindex(snapshot.index)
+    last = vintage.index.max()
+    after = snapshot.index > last
+    if after.any():
+        if last not in snapshot.index or not np.isfinite(snapshot.get(last, np.nan)):
+            raise NowcastError(f"cannot splice {snapshot.name}: the snapshot has no value for {last}")
+        out[after] = vintage[last] + snapshot[after] - snapshot[last]
+    return out
+
+
+def realtime_series(table: pd.DataFrame, series: list[str]) -> dict[str, RealtimeSeries]:
+    """``realtime_vintages`` rows of the variables whose FRED-MD equivalent is among ``series``
+    (:data:`ingest.realtime.FREDMD_EQUIVALENT`), monthly observations only."""
+    from ingest.realtime import FREDMD_EQUIVALENT
+
+    out = {}
+    for variable, sid in FREDMD_EQUIVALENT.items():
+        if sid not in series:
+            continue
+        sel = table[(table["variable"] == variable) & (table["frequency"] == "M")]
+        if sel.empty:
+            continue
+        out[sid] = RealtimeSeries(pd.PeriodIndex(sel["obs_period"].astype(str), freq="M"),
+                                  sel["value"].to_numpy(dtype=float),
+                                  pd.to_datetime(sel["published_date"]).to_numpy(dtype="datetime64[ns]"),
+                                  f"RTDSM {variable}")
+    return out
+
+
+def snapshot_vintage_date(monthly: pd.DataFrame) -> pd.Timestamp | None:
+    """Last day of the FRED-MD vintage month (``fred-md-2025-12`` -> 2025-12-31), None when not stated."""
+    v = monthly.loc[monthly["source"] == "fredmd", "vintage"].dropna().astype(str).unique()
+    dates = [pd.Period(x.removeprefix("fred-md-"), freq="M").end_time.normalize() for x in v
+             if len(x) >= 7 and x.startswith("fred-md-")]
+    return max(dates) if dates else None
+
+
+def nowcast_inputs(gdp: pd.DataFrame, monthly: pd.DataFrame, own: dict[str, str] | None = None,
+                   realtime: pd.DataFrame | None = None, dating: str = "release",
+                   extra_monthly: pd.DataFrame | None = None,
+                   extra_own: dict[str, list[str]] | None = None, prior=None) -> NowcastInputs:
+    """Inputs of every nowcaster. ``realtime`` (the ``realtime_vintages`` table) switches on the real-time
+    vintages (module docstring); ``dating`` = ``release`` | ``schedule`` for the BEA quarters; ``extra_monthly``
+    (rows in the ``macro_monthly`` layout) with ``extra_own`` (industry -> series) adds indicators to the bridge
+    equations of those industries (:mod:`gnn.nowcast_history`: CES employment and Census retail by industry)."""
     own = dict(OWN_INDICATOR if own is None else own)
-    go, go_pub = gross_output_panel(gdp)
+    go, go_pub = gross_output_panel(gdp, dating)
     unknown = sorted(set(go.columns) - set(own))
     if unknown:
         raise NowcastError(f"industries {unknown[:5]} have no own indicator in OWN_INDICATOR")
     series = sorted(set(own.values()) | set(COMMON_INDICATORS))
-    logs, pub = monthly_logs(monthly, series)
-    return NowcastInputs(go=go, go_published=go_pub, logs=logs, pub=pub, own=own)
+    extra_own = {k: list(v) for k, v in (extra_own or {}).items()}
+    frame = monthly
+    if extra_monthly is not None and len(extra_monthly):
+        cols = ["source", "series_id", "month", "value", "published_date"]
+        frame = pd.concat([monthly[cols], extra_monthly[cols]], ignore_index=True)
+        series = sorted(set(series) | {s for v in extra_own.values() for s in v})
+    elif extra_own:
+        raise NowcastError("extra_own names indicators but no extra_monthly rows were given")
+    logs, pub = monthly_logs(frame, series)
+    rt = realtime_series(realtime, series) if realtime is not None else {}
+    return NowcastInputs(go=go, go_published=go_pub, logs=logs, pub=pub, own=own, realtime=rt,
+                         snapshot_vintage_date=snapshot_vintage_date(monthly) if rt else None, dating=dating,
+                         extra=extra_own, prior=prior)
+
+
+def decision_date(inp: NowcastInputs, quarter: pd.Period) -> pd.Timestamp:
+    """The walk-forward's decision date for ``quarter``: the day before BEA publishes it under ``inp.dating``."""
+    q = pd.Period(quarter, freq="Q")
+    if q in inp.go_published.index:
+        return pd.Timestamp(inp.go_published[q]) - pd.Timedelta(days=1)
+    when = bea_quarterly_published if inp.dating == "release" else bea_quarterly_timing
+    return pd.Timestamp(when(q)) - pd.Timedelta(days=1)
 
 
 def _features(inp: NowcastInputs, series: list[str], quarters, n: pd.Series) -> pd.DataFrame:
@@ -187,6 +338,20 @@ def _ols(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return beta
 
 
+def _with_prior(X: np.ndarray, y: np.ndarray, beta: np.ndarray, j: int, b0: float, var0: float) -> np.ndarray:
+    """Posterior mode of the bridge coefficients with a normal prior ``b_j ~ N(b0, var0)`` and a flat prior on the
+    others, the noise variance fixed at the OLS estimate ``s^2``: ``(X'X + L) b = X'y + L b0`` with ``L = s^2 / var0``
+    at ``j`` (a ridge towards ``b0``)."""
+    n, p = X.shape
+    resid = y - X @ beta
+    s2 = float(resid @ resid) / max(n - p, 1)
+    lam = np.zeros(p)
+    lam[j] = s2 / max(var0, 1e-12)
+    target = np.zeros(p)
+    target[j] = b0
+    return np.linalg.solve(X.T @ X + np.diag(lam), X.T @ y + lam * target)
+
+
 def bridge_step(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, known: pd.PeriodIndex,
                 code: str) -> StepFit:
     """Bridge equation for industry ``code`` and quarter ``quarter`` with the information of ``as_of``."""
@@ -210,6 +375,11 @@ def bridge_step(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, kno
         raise NowcastError(f"industry {code}, quarter {quarter}: only {len(y)} training quarters with complete "
                            f"indicators as of {as_of.date()}")
     beta = _ols(X, y)
+    own = inp.own.get(code)
+    if inp.prior is not None and cols and cols[0] == own:
+        pr = inp.prior(inp, code, own, as_of)
+        if pr is not None:
+            beta = _with_prior(X, y, beta, 1, *pr)
     x_now = feats.iloc[-1].to_numpy()
     if np.isnan(x_now).any():
         raise NowcastError(f"industry {code}: indicator feature for {quarter} is missing as of {as_of.date()}")
@@ -236,6 +406,7 @@ def nowcast_path(inp: NowcastInputs, target: pd.Period, as_of: pd.Timestamp, mod
                  quantiles=QUANTILES, seed: int = 0) -> pd.DataFrame:
     """Quantiles of ``log GO_{i,target} - log GO_{i,k}`` (k = last BEA quarter published by ``as_of``) and the
     implied gross output levels, per industry (columns ``q0.025`` .. and ``go_q0.5_usd_millions`` ...)."""
+    inp = inp.at(as_of)
     known = known_quarters(inp, as_of)
     if not len(known):
         raise NowcastError(f"no BEA quarter was published by {as_of.date()}")

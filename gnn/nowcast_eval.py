@@ -1,8 +1,9 @@
 r"""Walk-forward, pseudo-real-time evaluation of the gross-output nowcasters (:mod:`gnn.nowcast`).
 
 For each quarter ``t`` from ``first`` to ``last`` the decision date is ``D_t = `` the day before BEA first publishes
-``t`` (:func:`ingest.calendar.bea_quarterly_published`), so ``t - 1`` is the last published quarter and only the
-indicator months published by ``D_t`` are used. Each model refits at every ``D_t`` and nowcasts
+``t`` (:func:`gnn.nowcast.decision_date`: release or regular-schedule dating), so ``t - 1`` is the last published
+quarter and only the indicator months published by ``D_t`` (in the real-time vintage of ``D_t`` where the inputs have
+one, :meth:`gnn.nowcast.NowcastInputs.at`) are used. Each model refits at every ``D_t`` and nowcasts
 ``y_{i,t} = log GO_{i,t} - log GO_{i,t-1}`` for every industry ``i``.
 
 Scores (:mod:`gnn.metrics`): mean pinball loss over industries, quarters and the levels :data:`gnn.nowcast.QUANTILES`;
@@ -16,8 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-from ingest.calendar import bea_quarterly_published
 
 from .metrics import diebold_mariano, pinball
 from .nowcast import QUANTILES, NowcastInputs, nowcast_path
@@ -43,7 +42,7 @@ def evaluate(inp: NowcastInputs, first: str = "2010Q1", last: str = "2024Q3", mo
     ``io_summary`` (the warehouse's ``bea_io_summary``) is needed for the GNN's graph."""
     from graph.build import annual_io, io_year_as_of
 
-    from .nowcast import known_quarters
+    from .nowcast import decision_date, known_quarters
     from .nowcast_gnn import fit_gnn, fit_lightgbm, node_panel, propagation
 
     if any(m.startswith("gnn") for m in models) and io_summary is None:
@@ -56,10 +55,10 @@ def evaluate(inp: NowcastInputs, first: str = "2010Q1", last: str = "2024Q3", mo
     for i, t in enumerate(quarters):
         if t not in growth.index:
             continue
-        as_of = pd.Timestamp(bea_quarterly_published(t)) - pd.Timedelta(days=1)
+        as_of = decision_date(inp, t)  # the day before BEA publishes t (under inp.dating)
         y = growth.loc[t]
         known = known_quarters(inp, as_of)
-        panel = node_panel(inp, t, as_of, known) if any(m in PANEL_MODELS for m in models) else None
+        panel = node_panel(inp.at(as_of), t, as_of, known) if any(m in PANEL_MODELS for m in models) else None
         for m in models:
             if m in PANEL_MODELS:
                 if m not in fitted or i % refit_every == 0:

@@ -45,6 +45,9 @@ SOURCE_MODULES: dict[str, str] = {
     "sp500": "ingest.sp500",
     "crosswalks": "ingest.crosswalks",
     "macro": "ingest.macro",
+    "realtime": "ingest.realtime",
+    "macro_history": "ingest.macro_history",
+    "production_accounts": "ingest.production_accounts",
     "text": "ingest.text",
 }
 

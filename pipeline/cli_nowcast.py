@@ -91,15 +91,29 @@ def evaluate_cmd(
     models: str = typer.Option("gnn,gnn_nograph,lightgbm,bridge,ar", "--models", help="comma-separated"),
     refit_every: int = typer.Option(4, "--refit-every", help="quarters between refits of the GNN and LightGBM"),
     epochs: int = typer.Option(100, "--epochs", help="GNN training epochs"),
+    vintages: bool = typer.Option(True, "--vintages/--revised",
+                                  help="payrolls and CPI as published on each decision date (real-time vintages) "
+                                       "or the snapshot's revised values"),
+    dating: str = typer.Option("schedule", "--dating",
+                               help="schedule (BEA quarters on the regular release schedule; 2005-2011 were "
+                                    "published as history in Nov 2018) | release (strict: start at 2018Q3)"),
+    extra: str = typer.Option("none", "--extra",
+                              help="extra indicators in the bridge equations: none | ces (BLS employment by "
+                                   "industry, to 2019-09) | mrts (Census retail by kind of business, to 2024-04) "
+                                   "| all"),
+    annual_prior: bool = typer.Option(False, "--annual-prior/--no-annual-prior",
+                                      help="prior on each bridge's own-indicator coefficient from the annual "
+                                           "production accounts published by the decision date"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Walk-forward pseudo-real-time evaluation of the nowcasters: pinball, 95% coverage, Diebold-Mariano."""
-    from gnn.nowcast import nowcast_inputs
     from gnn.nowcast_eval import evaluate
     from ingest.warehouse import Warehouse
 
+    from .nowcast import load_nowcast_inputs
+
     wh = Warehouse(get_settings().home)
-    inp = nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), wh.read("macro_monthly", "macro"))
+    inp = load_nowcast_inputs(wh, realtime=vintages, dating=dating, extra=extra, annual_prior=annual_prior)
     with console.status("nowcast evaluate") as st:
         ev = evaluate(inp, first, last, models=tuple(m.strip() for m in models.split(",")),
                       io_summary=wh.read("bea_io_summary", "bea"), refit_every=refit_every, epochs=epochs,
@@ -109,7 +123,9 @@ def evaluate_cmd(
     dest = get_settings().home / "nowcast" / "evaluation.json"
     atomic_write_text(dest, json.dumps({**ev.summary, "per_quarter": ev.per_quarter.to_dict(orient="records")}))
     console.print(f"per-quarter losses written to {dest}")
-    s = ev.summary
+    s = {**ev.summary, "dating": dating, "extra_indicators": {"set": extra, "industries": sorted(inp.extra)},
+         "annual_prior": annual_prior,
+         "realtime_vintages": {k: v.source for k, v in inp.realtime.items()} if vintages else {}}
     if fmt == "json":
         out.print_json(json.dumps(s))
         return
