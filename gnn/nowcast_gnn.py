@@ -42,8 +42,10 @@ class Panel:
 
 
 def node_panel(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, known: pd.PeriodIndex,
-               lag_now: np.ndarray | None = None) -> Panel:
-    """Training panel (quarters published by ``as_of`` with complete features) and the target quarter's features."""
+               lag_now: np.ndarray | None = None, text: pd.DataFrame | None = None) -> Panel:
+    """Training panel (quarters published by ``as_of`` with complete features) and the target quarter's features.
+    ``text``: the Beige Book index table; adds the fifth node feature :func:`gnn.nowcast_text.quarter_text_features`
+    (editions released by ``as_of`` only)."""
     codes = list(inp.go.columns)
     key = ("avail", quarter, as_of)
     if key not in inp._cache:
@@ -60,13 +62,17 @@ def node_panel(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, know
     common = [feat(s) for s in COMMON_INDICATORS]
     per = {s: feat(s) for s in set(inp.own.values())}
     lag = growth.shift(1).reindex(idx)
-    X = np.zeros((len(idx), len(codes), N_FEATURES))
+    X = np.zeros((len(idx), len(codes), N_FEATURES + (text is not None)))
     for k, c in enumerate(codes):
         X[:, k, 0] = per[inp.own[c]]
         X[:, k, 1], X[:, k, 2] = common
         X[:, k, 3] = lag[c].to_numpy()
     if lag_now is not None:
         X[-1, :, 3] = lag_now
+    if text is not None:
+        from .nowcast_text import quarter_text_features
+
+        X[:, :, N_FEATURES] = quarter_text_features(text, idx, codes, as_of).to_numpy()
     y = growth.reindex(known)[codes].to_numpy()
     ok = np.isfinite(X[:-1]).all(axis=(1, 2)) & np.isfinite(y).all(axis=1)
     if not np.isfinite(X[-1]).all():
@@ -88,11 +94,12 @@ def propagation(A: pd.DataFrame, codes: list[str]) -> tuple[np.ndarray, np.ndarr
 
 
 def _standardise(panel: Panel):
-    mu = panel.X.reshape(-1, N_FEATURES).mean(axis=0)
-    sd = panel.X.reshape(-1, N_FEATURES).std(axis=0)
+    F = panel.X.shape[-1]
+    mu = panel.X.reshape(-1, F).mean(axis=0)
+    sd = panel.X.reshape(-1, F).std(axis=0)
     sd[sd == 0] = 1.0
     ysd = float(np.nanstd(panel.y)) or 1.0
-    return (panel.X - mu) / sd, (panel.x_now - mu) / sd, panel.y / ysd, ysd
+    return mu, sd, ysd
 
 
 def gnn_nowcast(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, **kwargs) -> np.ndarray:
@@ -100,58 +107,112 @@ def gnn_nowcast(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, **kwargs) ->
     return fit_gnn(panel, P_up, P_down, **kwargs)(panel.x_now)
 
 
-def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 100, hidden: int = 32,
-            seed: int = 0, use_graph: bool = True):
-    """Train on ``panel`` (module docstring); returns ``predict(x_now [N, F]) -> quantiles [N, K]``."""
+def _net(N: int, F: int, hidden: int, use_graph: bool):
+    """The network of the module docstring; the graph weights start at zero (the graph model starts as its
+    no-graph ablation, drawn from the same seed, and leaves it only where propagation lowers the loss)."""
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = torch.nn.Embedding(N, 4)
+            self.lin0 = torch.nn.Linear(F + 4, hidden)
+            self.layers = torch.nn.ModuleList([torch.nn.ModuleDict({
+                "s": torch.nn.Linear(hidden, hidden), "u": torch.nn.Linear(hidden, hidden, bias=False),
+                "d": torch.nn.Linear(hidden, hidden, bias=False)}) for _ in range(2)])
+            self.head = torch.nn.Linear(hidden, len(QUANTILES))
+            for layer in self.layers:
+                torch.nn.init.zeros_(layer["u"].weight)
+                torch.nn.init.zeros_(layer["d"].weight)
+            self.use_graph = use_graph
+            self.register_buffer("nodes", torch.arange(N))
+
+        def forward(self, x, up, down):  # x [B, N, F] -> [B, N, K]
+            e = self.emb(self.nodes).expand(x.shape[0], N, 4)
+            h = torch.relu(self.lin0(torch.cat([x, e], dim=-1)))
+            for layer in self.layers:
+                z = layer["s"](h)
+                if self.use_graph:
+                    z = z + layer["u"](up @ h) + layer["d"](down @ h)
+                h = h + torch.relu(z)  # residual: each layer refines the node's own representation
+            o = self.head(h)
+            sp = torch.nn.functional.softplus
+            mid = QUANTILES.index(0.5)
+            med = o[..., mid:mid + 1]
+            below = torch.cumsum(sp(o[..., :mid]).flip(-1), dim=-1).flip(-1)
+            above = torch.cumsum(sp(o[..., mid + 1:]), dim=-1)
+            return torch.cat([med - below, med, med + above], dim=-1)
+
+    return Net()
+
+
+def _train(X: np.ndarray, y: np.ndarray, up, down, *, hidden: int, seed: int, use_graph: bool, epochs: int,
+           lr: float, weight_decay: float, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
+           check_every: int = 10):
+    """Full-batch Adam on the mean pinball loss; with a validation set, also the validation loss every
+    ``check_every`` epochs (list of ``(epoch, loss)``)."""
     import torch
 
     torch.manual_seed(seed)
-    torch.set_num_threads(1)  # tiny dense tensors: threads only add contention
-    X, _, y, ysd = _standardise(panel)
-    mu = panel.X.reshape(-1, N_FEATURES).mean(axis=0)
-    sd = panel.X.reshape(-1, N_FEATURES).std(axis=0)
-    sd[sd == 0] = 1.0
     T, N, F = X.shape
-    Xt = torch.tensor(X, dtype=torch.float32)
-    yt = torch.tensor(y, dtype=torch.float32)
-    up = torch.tensor(P_up if use_graph else np.zeros_like(P_up), dtype=torch.float32)
-    down = torch.tensor(P_down if use_graph else np.zeros_like(P_down), dtype=torch.float32)
+    net = _net(N, F, hidden, use_graph)
+    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
     tau = torch.tensor(QUANTILES, dtype=torch.float32)
-    emb = torch.nn.Embedding(N, 4)
-    lin0 = torch.nn.Linear(F + 4, hidden)
-    layers = torch.nn.ModuleList([torch.nn.ModuleDict({"s": torch.nn.Linear(hidden, hidden),
-                                                       "u": torch.nn.Linear(hidden, hidden, bias=False),
-                                                       "d": torch.nn.Linear(hidden, hidden, bias=False)})
-                                  for _ in range(2)])
-    head = torch.nn.Linear(hidden, len(QUANTILES))
-    params = [*emb.parameters(), *lin0.parameters(), *layers.parameters(), *head.parameters()]
-    opt = torch.optim.Adam(params, lr=0.01, weight_decay=1e-4)
-    mid = QUANTILES.index(0.5)
-    nodes = torch.arange(N)
+    Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
+    ok = torch.isfinite(yt)
+    yt = torch.nan_to_num(yt)
+    if X_val is not None:
+        Xv, yv = torch.tensor(X_val, dtype=torch.float32), torch.tensor(y_val, dtype=torch.float32)
+    curve = []
 
-    def forward(x: torch.Tensor) -> torch.Tensor:  # x [B, N, F] -> [B, N, K]
-        e = emb(nodes).expand(x.shape[0], N, 4)
-        h = torch.relu(lin0(torch.cat([x, e], dim=-1)))
-        for layer in layers:
-            h = torch.relu(layer["s"](h) + layer["u"](up @ h) + layer["d"](down @ h))
-        o = head(h)
-        sp = torch.nn.functional.softplus
-        med = o[..., mid:mid + 1]
-        below = torch.cumsum(sp(o[..., :mid]).flip(-1), dim=-1).flip(-1)
-        above = torch.cumsum(sp(o[..., mid + 1:]), dim=-1)
-        return torch.cat([med - below, med, med + above], dim=-1)
+    def pin(pred, target):
+        u = target[..., None] - pred
+        return torch.maximum(tau * u, (tau - 1) * u)
 
-    for _ in range(epochs):
+    for ep in range(1, epochs + 1):
         opt.zero_grad()
-        u = yt[..., None] - forward(Xt)
-        loss = torch.maximum(tau * u, (tau - 1) * u).mean()
+        loss = pin(net(Xt, up, down), yt)[ok].mean()
         loss.backward()
         opt.step()
+        if X_val is not None and ep % check_every == 0:
+            with torch.no_grad():
+                curve.append((ep, float(pin(net(Xv, up, down), yv).mean())))
+    return net, curve
+
+
+def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 100, hidden: int = 32,
+            seed: int = 0, use_graph: bool = True, seeds: int = 1, select_epochs: bool = False,
+            val_quarters: int = 8, max_epochs: int = 300, lr: float = 0.01, weight_decay: float = 1e-4):
+    """Train on ``panel`` (module docstring); returns ``predict(x_now [N, F]) -> quantiles [N, K]``.
+
+    ``select_epochs``: early stopping chosen on the training window only: fit on all but the last
+    ``val_quarters`` training quarters, take the epoch count with the lowest pinball on those quarters (checked
+    every 10 epochs up to ``max_epochs``), then refit on the whole window for that many epochs. ``seeds``: average
+    the quantiles of that many networks (seeds ``seed .. seed + seeds - 1``), then sort."""
+    import torch
+
+    torch.set_num_threads(1)  # tiny dense tensors: threads only add contention
+    mu, sd, ysd = _standardise(panel)
+    X, y = (panel.X - mu) / sd, panel.y / ysd
+    up = torch.tensor(P_up if use_graph else np.zeros_like(P_up), dtype=torch.float32)
+    down = torch.tensor(P_down if use_graph else np.zeros_like(P_down), dtype=torch.float32)
+    kw = dict(hidden=hidden, use_graph=use_graph, lr=lr, weight_decay=weight_decay)
+    chosen = epochs
+    curve: list = []
+    if select_epochs and len(X) >= val_quarters + 12:
+        _, curve = _train(X[:-val_quarters], y[:-val_quarters], up, down, seed=seed, epochs=max_epochs,
+                          X_val=X[-val_quarters:], y_val=y[-val_quarters:], **kw)
+        chosen = min(curve, key=lambda c: c[1])[0]
+    nets = [_train(X, y, up, down, seed=seed + k, epochs=chosen, **kw)[0] for k in range(seeds)]
+
     def predict(x_now: np.ndarray) -> np.ndarray:
         with torch.no_grad():
             x = torch.tensor(((x_now - mu) / sd)[None], dtype=torch.float32)
-            return forward(x)[0].numpy() * ysd
+            q = np.mean([net(x, up, down)[0].numpy() for net in nets], axis=0) * ysd
+        return np.sort(q, axis=1)
 
+    predict.epochs = chosen  # type: ignore[attr-defined]
+    predict.validation_curve = curve  # type: ignore[attr-defined]
     return predict
 
 
