@@ -51,6 +51,8 @@ class GnnConfig:
     select_epochs: bool = True
     val_quarters: int = 8
     max_epochs: int = 300
+    #: graph variants chosen between on the inner validation (:data:`gnn.nowcast_gnn.GRAPH_MODES`)
+    modes: tuple = ("layers", "inputs")
 
 
 def _score(y: np.ndarray, q: np.ndarray) -> dict:
@@ -120,8 +122,9 @@ def evaluate(inp: NowcastInputs, first: str = "2016Q1", last: str = "2024Q3", mo
                         fitted[m] = fit_gnn(panel, up, down, epochs=gcfg.epochs, hidden=gcfg.hidden, seed=seed,
                                             use_graph=(m == "gnn"), seeds=gcfg.seeds,
                                             select_epochs=gcfg.select_epochs, val_quarters=gcfg.val_quarters,
-                                            max_epochs=gcfg.max_epochs)
-                        epochs_used[m].append(int(fitted[m].epochs))
+                                            max_epochs=gcfg.max_epochs, modes=tuple(gcfg.modes))
+                        epochs_used[m].append(f"{fitted[m].mode}:{fitted[m].epochs}" if m in GRAPH_MODELS
+                                              else int(fitted[m].epochs))
                 q = pd.DataFrame(fitted[m](panel.x_now), index=panel.codes).reindex(y.index).to_numpy()
             else:
                 nc = nowcast_path(inp, t, as_of, model=m)

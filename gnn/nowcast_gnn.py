@@ -107,16 +107,25 @@ def gnn_nowcast(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, **kwargs) ->
     return fit_gnn(panel, P_up, P_down, **kwargs)(panel.x_now)
 
 
-def _net(N: int, F: int, hidden: int, use_graph: bool):
+GRAPH_MODES = ("layers", "inputs")
+
+
+def _net(N: int, F: int, hidden: int, use_graph: bool, mode: str = "layers"):
     """The network of the module docstring; the graph weights start at zero (the graph model starts as its
-    no-graph ablation, drawn from the same seed, and leaves it only where propagation lowers the loss)."""
+    no-graph ablation, drawn from the same seed, and leaves it only where propagation lowers the loss).
+    ``mode``: ``layers`` (message passing in every layer) or ``inputs`` (the neighbours' propagated inputs
+    ``P_up x`` and ``P_down x`` enter the first layer; no message passing after it)."""
     import torch
+
+    if mode not in GRAPH_MODES:
+        raise ValueError(f"unknown graph mode {mode!r}; expected one of {GRAPH_MODES}")
 
     class Net(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.emb = torch.nn.Embedding(N, 4)
             self.lin0 = torch.nn.Linear(F + 4, hidden)
+            self.lin_g = torch.nn.Linear(2 * F, hidden, bias=False)  # propagated inputs (mode ``inputs``)
             self.layers = torch.nn.ModuleList([torch.nn.ModuleDict({
                 "s": torch.nn.Linear(hidden, hidden), "u": torch.nn.Linear(hidden, hidden, bias=False),
                 "d": torch.nn.Linear(hidden, hidden, bias=False)}) for _ in range(2)])
@@ -124,15 +133,19 @@ def _net(N: int, F: int, hidden: int, use_graph: bool):
             for layer in self.layers:
                 torch.nn.init.zeros_(layer["u"].weight)
                 torch.nn.init.zeros_(layer["d"].weight)
+            torch.nn.init.zeros_(self.lin_g.weight)
             self.use_graph = use_graph
             self.register_buffer("nodes", torch.arange(N))
 
         def forward(self, x, up, down):  # x [B, N, F] -> [B, N, K]
             e = self.emb(self.nodes).expand(x.shape[0], N, 4)
-            h = torch.relu(self.lin0(torch.cat([x, e], dim=-1)))
+            z0 = self.lin0(torch.cat([x, e], dim=-1))
+            if self.use_graph and mode == "inputs":
+                z0 = z0 + self.lin_g(torch.cat([up @ x, down @ x], dim=-1))
+            h = torch.relu(z0)
             for layer in self.layers:
                 z = layer["s"](h)
-                if self.use_graph:
+                if self.use_graph and mode == "layers":
                     z = z + layer["u"](up @ h) + layer["d"](down @ h)
                 h = h + torch.relu(z)  # residual: each layer refines the node's own representation
             o = self.head(h)
@@ -148,14 +161,14 @@ def _net(N: int, F: int, hidden: int, use_graph: bool):
 
 def _train(X: np.ndarray, y: np.ndarray, up, down, *, hidden: int, seed: int, use_graph: bool, epochs: int,
            lr: float, weight_decay: float, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
-           check_every: int = 10):
+           check_every: int = 10, mode: str = "layers"):
     """Full-batch Adam on the mean pinball loss; with a validation set, also the validation loss every
     ``check_every`` epochs (list of ``(epoch, loss)``)."""
     import torch
 
     torch.manual_seed(seed)
     T, N, F = X.shape
-    net = _net(N, F, hidden, use_graph)
+    net = _net(N, F, hidden, use_graph, mode)
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
     tau = torch.tensor(QUANTILES, dtype=torch.float32)
     Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
@@ -182,13 +195,16 @@ def _train(X: np.ndarray, y: np.ndarray, up, down, *, hidden: int, seed: int, us
 
 def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 100, hidden: int = 32,
             seed: int = 0, use_graph: bool = True, seeds: int = 1, select_epochs: bool = False,
-            val_quarters: int = 8, max_epochs: int = 300, lr: float = 0.01, weight_decay: float = 1e-4):
+            val_quarters: int = 8, max_epochs: int = 300, lr: float = 0.01, weight_decay: float = 1e-4,
+            modes: tuple[str, ...] = ("layers",)):
     """Train on ``panel`` (module docstring); returns ``predict(x_now [N, F]) -> quantiles [N, K]``.
 
     ``select_epochs``: early stopping chosen on the training window only: fit on all but the last
     ``val_quarters`` training quarters, take the epoch count with the lowest pinball on those quarters (checked
-    every 10 epochs up to ``max_epochs``), then refit on the whole window for that many epochs. ``seeds``: average
-    the quantiles of that many networks (seeds ``seed .. seed + seeds - 1``), then sort."""
+    every 10 epochs up to ``max_epochs``), then refit on the whole window for that many epochs; with several graph
+    ``modes`` (:data:`GRAPH_MODES`) the (mode, epochs) pair with the lowest validation pinball is chosen the same
+    way (without selection: the first mode). ``seeds``: average the quantiles of that many networks (seeds
+    ``seed .. seed + seeds - 1``), then sort."""
     import torch
 
     torch.set_num_threads(1)  # tiny dense tensors: threads only add contention
@@ -197,13 +213,17 @@ def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 10
     up = torch.tensor(P_up if use_graph else np.zeros_like(P_up), dtype=torch.float32)
     down = torch.tensor(P_down if use_graph else np.zeros_like(P_down), dtype=torch.float32)
     kw = dict(hidden=hidden, use_graph=use_graph, lr=lr, weight_decay=weight_decay)
-    chosen = epochs
+    chosen, mode = epochs, modes[0]
     curve: list = []
     if select_epochs and len(X) >= val_quarters + 12:
-        _, curve = _train(X[:-val_quarters], y[:-val_quarters], up, down, seed=seed, epochs=max_epochs,
-                          X_val=X[-val_quarters:], y_val=y[-val_quarters:], **kw)
-        chosen = min(curve, key=lambda c: c[1])[0]
-    nets = [_train(X, y, up, down, seed=seed + k, epochs=chosen, **kw)[0] for k in range(seeds)]
+        best = None
+        for md in (modes if use_graph else modes[:1]):
+            _, c = _train(X[:-val_quarters], y[:-val_quarters], up, down, seed=seed, epochs=max_epochs,
+                          X_val=X[-val_quarters:], y_val=y[-val_quarters:], mode=md, **kw)
+            e, v = min(c, key=lambda t: t[1])
+            if best is None or v < best[0]:
+                best, chosen, mode, curve = (v,), e, md, c
+    nets = [_train(X, y, up, down, seed=seed + k, epochs=chosen, mode=mode, **kw)[0] for k in range(seeds)]
 
     def predict(x_now: np.ndarray) -> np.ndarray:
         with torch.no_grad():
@@ -212,6 +232,7 @@ def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 10
         return np.sort(q, axis=1)
 
     predict.epochs = chosen  # type: ignore[attr-defined]
+    predict.mode = mode  # type: ignore[attr-defined]
     predict.validation_curve = curve  # type: ignore[attr-defined]
     return predict
 

@@ -39,7 +39,7 @@ def check_index(table: pd.DataFrame) -> pd.DataFrame:
     if len(bad):
         r = int(bad[0])
         raise ValueError(f"Beige Book index row {r} ({t['bea_code'].iloc[r]}, edition {t['edition'].iloc[r]}): "
-                         f"index {t['index'].iloc[r]!r} is not a number in [-1, 1]")
+                         f"index {table['index'].iloc[r]} is not a number in [-1, 1]")
     t["index"] = vals
     return t.sort_values(["published_date", "edition"]).reset_index(drop=True)
 
