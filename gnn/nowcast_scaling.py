@@ -11,6 +11,10 @@ rows; the loss is the mean pinball over test rows and :data:`gnn.nowcast.QUANTIL
 * **Indicator series**: the node features plus ``k`` extra FRED-MD series (McCracken-Ng stationary transforms
   published by each date, quarterly means of the months published), ``k = 0, 2, 4, ..., all``, random subsets.
 
+* **Text source** (optional): every row subset is fitted twice, without and with the Beige Book industry index
+  as a node feature (:mod:`gnn.nowcast_text`; same rows, same learner seed); :func:`source_value` gives the loss
+  change now and projected after a doubling of the rows, with paired bootstrap bands.
+
 **Fit.** ``L(n) = c + a n^{-b}`` (``c`` the noise floor, ``b`` the exponent) by nonlinear least squares on the mean
 loss per size (``scipy.optimize.curve_fit``, ``a, b, c >= 0``). **Bands**: a bootstrap over test quarters (resampled
 with replacement, ``B`` draws) recomputes the per-size losses and refits; the 5%-95% percentiles of ``c``, ``b``

@@ -3,7 +3,10 @@
 * ``nowcast build``: nowcast gross output per industry for every quarter up to the last one with monthly
   indicators and write those quarters' graphs to the store, flagged ``nowcast`` (:mod:`pipeline.nowcast`).
 * ``nowcast show``: the nowcast table (quantiles of gross output per industry) for one quarter.
-* ``nowcast evaluate``: walk-forward pseudo-real-time evaluation 2010Q1-2024Q3 (:mod:`gnn.nowcast_eval`).
+* ``nowcast evaluate``: walk-forward pseudo-real-time evaluation 2016Q1-2024Q3 (:mod:`gnn.nowcast_eval`), every
+  model's quantiles calibrated out of sample; ``--text-index`` runs it without and with the Beige Book feature.
+* ``forecast scaling`` (registered under ``forecast``): marginal value of data (:mod:`gnn.nowcast_scaling`), with the
+  text-source line.
 """
 from __future__ import annotations
 

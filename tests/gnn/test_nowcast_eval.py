@@ -48,7 +48,7 @@ def test_early_stopping_on_the_inner_validation_and_seed_ensemble():
 
 
 def test_walk_forward_calibrates_out_of_sample_and_keeps_the_raw_scores(inp, warehouse):
-    ev = evaluate(inp, "2019Q1", "2019Q2", models=("gnn", "lightgbm", "bridge"),
+    ev = evaluate(inp, "2019Q1", "2019Q2", models=("gnn", "lightgbm", "ar"),
                   io_summary=warehouse.read("bea_io_summary", "bea"), burn_in=4,
                   gnn=GnnConfig(seeds=1, select_epochs=False, epochs=20))
     assert ev.per_quarter["quarter"].unique().tolist() == ["2019Q1", "2019Q2"]  # burn-in quarters not scored
@@ -56,7 +56,7 @@ def test_walk_forward_calibrates_out_of_sample_and_keeps_the_raw_scores(inp, war
         raw = v["before_calibration"]
         assert 0 <= v["coverage"] <= 1 and v["pinball"] > 0 and raw["pinball"] > 0
     assert not np.allclose(ev.per_quarter["pinball"], ev.per_quarter["pinball_raw"])
-    assert set(ev.summary["dm_graph_vs"]["gnn"]) == {"lightgbm", "bridge"}
+    assert set(ev.summary["dm_graph_vs"]["gnn"]) == {"lightgbm", "ar"}
     with pytest.raises(ValueError, match="first quarter every model can be fitted"):
         evaluate(inp, "2015Q2", "2015Q3", models=("bridge",), burn_in=4)
 
@@ -67,11 +67,11 @@ def test_text_feature_with_and_without_compares_only_models_that_take_it(inp, wa
     codes = list(inp.go.columns)
     idx = pd.DataFrame([(c, d.date().isoformat(), d, float(np.tanh(rng.normal()))) for d in editions for c in codes],
                        columns=["bea_code", "edition", "published_date", "index"])
-    kw = dict(models=("lightgbm", "bridge"), burn_in=4)
+    kw = dict(models=("lightgbm", "ar"), calibrate=False)
     without = evaluate(inp, "2019Q1", "2019Q3", **kw)
     with_text = evaluate(inp, "2019Q1", "2019Q3", text_index=idx, **kw)
     cmp = compare_text(without, with_text)
-    assert set(cmp) == {"lightgbm"}  # the bridge equations do not take the text feature
+    assert set(cmp) == {"lightgbm"}  # the AR does not take the text feature
     assert 0 <= cmp["lightgbm"]["dm_pvalue"] <= 1
     assert cmp["lightgbm"]["pinball_with"] != cmp["lightgbm"]["pinball_without"]
     assert with_text.summary["text_index"] and not without.summary["text_index"]
