@@ -62,8 +62,8 @@ class GnnConfig:
     select_epochs: bool = True
     val_quarters: int = 8
     max_epochs: int = 300
-    #: graph variants chosen between on the inner validation (:data:`gnn.nowcast_gnn.GRAPH_MODES`); several only
-    #: when asked: choosing among them on 8 held-out quarters proved noisier than a fixed variant
+    #: graph variants chosen between on the inner validation (:data:`gnn.nowcast_gnn.GRAPH_MODES`); one by default
+    #: (``--gnn-modes`` for the others and for choosing among them)
     modes: tuple = ("layers",)
 
 

@@ -98,6 +98,9 @@ def evaluate_cmd(
     seeds: int = typer.Option(3, "--seeds", help="GNN networks averaged (seed ensemble)"),
     select_epochs: bool = typer.Option(True, "--select-epochs/--no-select-epochs",
                                        help="GNN early stopping on the last 8 training quarters"),
+    gnn_modes: str = typer.Option("layers", "--gnn-modes", help=(
+        "GNN graph variant(s): layers | inputs | none, comma-separated to choose among them on the inner "
+        "validation (none = propagation off)")),
     calibrate: bool = typer.Option(True, "--calibrate/--no-calibrate",
                                    help="out-of-sample conformal calibration of every model's quantiles"),
     burn_in: int = typer.Option(4, "--burn-in", help="calibration-only quarters before --first"),
@@ -127,7 +130,8 @@ def evaluate_cmd(
             raise typer.Exit(1) from exc
     kw = dict(models=tuple(m.strip() for m in models.split(",")), io_summary=wh.read("bea_io_summary", "bea"),
               refit_every=refit_every, calibrate=calibrate, burn_in=burn_in,
-              gnn=GnnConfig(epochs=epochs, seeds=seeds, select_epochs=select_epochs))
+              gnn=GnnConfig(epochs=epochs, seeds=seeds, select_epochs=select_epochs,
+                            modes=tuple(m.strip() for m in gnn_modes.split(","))))
     runs = {}
     with console.status("nowcast evaluate") as st:
         for label, tx in (("without_text", None), ("with_text", text)) if text_index else (("main", None),):
