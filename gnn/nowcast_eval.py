@@ -19,7 +19,7 @@ coverage of the central 95% interval ``[q_0.025, q_0.975]`` (should be 0.95); MA
 (HAC variance, Harvey-Leybourne-Newbold correction, two-sided) on the per-quarter mean pinball losses of the graph
 model (GNN) against the best non-graph model (``dm_stat < 0``: the GNN's loss is lower), and against every other
 model (``dm_graph_vs``). **Text** (:func:`compare_text`): the same walk-forward with the Beige Book index as a node
-feature of the panel models, Diebold-Mariano with vs without per model.
+feature of the panel models and a regressor of the bridge equations, Diebold-Mariano with vs without per model.
 """
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def evaluate(inp: NowcastInputs, first: str = "2016Q1", last: str = "2024Q3", mo
     own nowcasts of the quarters published by each decision date; the walk-forward then starts ``burn_in``
     quarters before ``first`` and those quarters only feed the calibration (not scored). Scores before calibration
     are kept (``*_raw``). ``text_index``: the Beige Book index table, added as a node feature of the panel models
-    (:mod:`gnn.nowcast_text`). ``gnn``: the GNN's training (default :class:`GnnConfig`; ``epochs`` is used when
+    (:mod:`gnn.nowcast_text`), and as one more regressor of every bridge equation (in a burn-in quarter with too few
+    published quarters for it, the bridge without it). ``gnn``: the GNN's training (default :class:`GnnConfig`; ``epochs`` is used when
     ``select_epochs`` is off)."""
     from graph.build import annual_io, io_year_as_of
 
@@ -138,6 +139,17 @@ def evaluate(inp: NowcastInputs, first: str = "2016Q1", last: str = "2024Q3", mo
                         epochs_used[m].append(f"{fitted[m].mode}:{fitted[m].epochs}" if m in GRAPH_MODELS
                                               else int(fitted[m].epochs))
                 q = pd.DataFrame(fitted[m](panel.x_now), index=panel.codes).reindex(y.index).to_numpy()
+            elif m == "bridge" and text_index is not None:
+                from .nowcast import NowcastError
+                from .nowcast_text import bridge_inputs_with_text
+
+                try:
+                    nc = nowcast_path(bridge_inputs_with_text(inp, text_index, as_of), t, as_of, model=m)
+                except NowcastError:  # one regressor more: too few published quarters yet (burn-in only)
+                    if t >= scored_from:
+                        raise
+                    nc = nowcast_path(inp, t, as_of, model=m)
+                q = nc[[f"q{tau:g}" for tau in QUANTILES]].reindex(y.index).to_numpy()
             else:
                 nc = nowcast_path(inp, t, as_of, model=m)
                 q = nc[[f"q{tau:g}" for tau in QUANTILES]].reindex(y.index).to_numpy()

@@ -68,3 +68,34 @@ def quarter_text_features(table: pd.DataFrame, quarters: pd.PeriodIndex, codes: 
         row = np.where(np.isfinite(win), win, fallback)
         out[k] = np.where(np.isfinite(row), row, 0.0)
     return pd.DataFrame(out, index=quarters, columns=codes)
+
+
+def bridge_inputs_with_text(inp, table: pd.DataFrame, as_of: pd.Timestamp):
+    """Nowcast inputs whose bridge equations carry the industry's Beige Book feature as one more regressor
+    (``TEXT:<code>``), built with the editions released by ``as_of`` only (:func:`quarter_text_features`). The
+    regressor is the quarter's text feature, not a monthly series: it is marked available for every quarter (the
+    point-in-time cut is ``as_of``). Use one object per decision date."""
+    from .nowcast import NowcastInputs
+
+    codes = list(inp.go.columns)
+    quarters = pd.period_range(inp.go.index[0], inp.go.index[-1] + 12, freq="Q")
+    frame = quarter_text_features(table, quarters, codes, as_of)
+    frame.columns = [f"TEXT:{c}" for c in codes]
+    pub = inp.pub.copy()
+    for c in frame.columns:
+        pub[c] = pd.Timestamp("1900-01-01")
+
+    class TextInputs(NowcastInputs):
+        @property
+        def growth(self) -> pd.DataFrame:
+            return inp.growth
+
+        def features(self, n_months: int) -> pd.DataFrame:
+            if ("text", n_months) not in self._cache:
+                self._cache[("text", n_months)] = pd.concat([inp.features(n_months), frame], axis=1)
+            return self._cache[("text", n_months)]
+
+        def series_for(self, code: str) -> list[str]:
+            return inp.series_for(code) + [f"TEXT:{code}"]
+
+    return TextInputs(go=inp.go, go_published=inp.go_published, logs=inp.logs, pub=pub, own=inp.own)

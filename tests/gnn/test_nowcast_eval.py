@@ -75,3 +75,21 @@ def test_text_feature_with_and_without_compares_only_models_that_take_it(inp, wa
     assert 0 <= cmp["lightgbm"]["dm_pvalue"] <= 1
     assert cmp["lightgbm"]["pinball_with"] != cmp["lightgbm"]["pinball_without"]
     assert with_text.summary["text_index"] and not without.summary["text_index"]
+
+
+def test_bridge_text_regressor_changes_the_nowcast_and_is_point_in_time(inp):
+    from gnn.nowcast_text import bridge_inputs_with_text
+    from ingest.calendar import bea_quarterly_published
+
+    rng = np.random.default_rng(1)
+    editions = pd.date_range("2011-01-10", "2021-12-31", freq="45D")
+    idx = pd.DataFrame([(c, d.date().isoformat(), d, float(np.tanh(rng.normal()))) for d in editions
+                        for c in inp.go.columns], columns=["bea_code", "edition", "published_date", "index"])
+    t = pd.Period("2019Q1", freq="Q")
+    as_of = pd.Timestamp(bea_quarterly_published(t)) - pd.Timedelta(days=1)
+    base = nc.nowcast_path(inp, t, as_of)
+    with_text = nc.nowcast_path(bridge_inputs_with_text(inp, idx, as_of), t, as_of)
+    assert not np.allclose(base["q0.5"], with_text["q0.5"])
+    tampered = idx.copy()
+    tampered.loc[tampered["published_date"] > as_of, "index"] = 0.99
+    pd.testing.assert_frame_equal(with_text, nc.nowcast_path(bridge_inputs_with_text(inp, tampered, as_of), t, as_of))
