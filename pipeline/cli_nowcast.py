@@ -106,7 +106,8 @@ def evaluate_cmd(
     burn_in: int = typer.Option(4, "--burn-in", help="calibration-only quarters before --first"),
     text_index: bool = typer.Option(False, "--text-index", help=(
         "evaluate without and with the Beige Book industry index as a feature of the panel models (GNN, "
-        "LightGBM) and report Diebold-Mariano p per model (needs `econgraph text build`)")),
+        "LightGBM) and a regressor of the bridge equations, and report Diebold-Mariano p per model (needs "
+        "`econgraph text build`)")),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Walk-forward pseudo-real-time evaluation of the nowcasters: pinball, 95% coverage (before and after
