@@ -96,6 +96,7 @@ def evaluate_cmd(
     refit_every: int = typer.Option(4, "--refit-every", help="quarters between refits of the GNN and LightGBM"),
     epochs: int = typer.Option(100, "--epochs", help="GNN training epochs when --no-select-epochs"),
     seeds: int = typer.Option(3, "--seeds", help="GNN networks averaged (seed ensemble)"),
+    seed: int = typer.Option(0, "--seed", help="first seed of the GNN ensemble and the LightGBM seed"),
     select_epochs: bool = typer.Option(True, "--select-epochs/--no-select-epochs",
                                        help="GNN early stopping on the last 8 training quarters"),
     gnn_modes: str = typer.Option("layers", "--gnn-modes", help=(
@@ -130,7 +131,7 @@ def evaluate_cmd(
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
     kw = dict(models=tuple(m.strip() for m in models.split(",")), io_summary=wh.read("bea_io_summary", "bea"),
-              refit_every=refit_every, calibrate=calibrate, burn_in=burn_in,
+              refit_every=refit_every, calibrate=calibrate, burn_in=burn_in, seed=seed,
               gnn=GnnConfig(epochs=epochs, seeds=seeds, select_epochs=select_epochs,
                             modes=tuple(m.strip() for m in gnn_modes.split(","))))
     runs = {}
