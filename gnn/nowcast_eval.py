@@ -130,7 +130,7 @@ def evaluate(inp: NowcastInputs, first: str = "2016Q1", last: str = "2024Q3", mo
                     else:
                         year = io_year_as_of(sorted(int(v) for v in io_summary["year"].unique()), as_of.date())
                         if year not in io_cache:
-                            io_cache[year] = annual_io(io_summary, year).A
+                            io_cache[year] = annual_io(io_summary, year).Z  # flows: sales and input shares
                         up, down = propagation(io_cache[year], panel.codes)
                         fitted[m] = fit_gnn(panel, up, down, epochs=gcfg.epochs, hidden=gcfg.hidden, seed=seed,
                                             use_graph=(m == "gnn"), seeds=gcfg.seeds,

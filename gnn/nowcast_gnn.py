@@ -6,11 +6,13 @@ r"""Graph nowcaster over the IO network, and the pooled LightGBM baseline with t
 months), standardised with the training mean and s.d.; ``y_{i,t-1}`` is the last published quarter's output growth.
 Optionally a fifth, the Beige Book industry index of the editions released by D (:mod:`gnn.nowcast_text`).
 
-**Graph.** ``A`` = the industry-by-industry direct requirements of the latest annual IO table published by D
-(:func:`graph.build.io_year_as_of`): ``A[j, i]`` dollars of seller ``j``'s output per dollar of buyer ``i``'s output.
+**Graph.** ``Z`` = the industry-by-industry flows of the latest annual IO table published by D
+(:func:`graph.build.io_year_as_of`; ``Z[j, i] = A[j, i] x_i``, dollars of seller ``j``'s output bought by ``i``).
 Demand shocks travel upstream (a seller hears from its buyers), supply shocks downstream (a buyer hears from its
-suppliers): ``P_up = row-normalise(A)`` (seller ``j`` <- buyers ``i``, weights ``A[j, i]``) and
-``P_down = row-normalise(A^T)`` (buyer ``i`` <- suppliers ``j``), self-loops removed.
+suppliers): ``P_up = row-normalise(Z)`` (seller ``j`` <- buyers ``i``, weights = ``i``'s share of ``j``'s sales)
+and ``P_down = row-normalise(Z^T)`` (buyer ``i`` <- suppliers ``j``, weights = ``j``'s share of ``i``'s inputs,
+the same as row-normalising ``A^T``), self-loops removed. (Row-normalising ``A`` itself for ``P_up`` would weight a
+seller's buyers by their input coefficients, not by what they buy.)
 
 **Model.** ``h^0 = relu(W_0 [x_i, e_i] + G_0 [P_up x, P_down x]_i)`` (``e_i`` a learned 4-d industry embedding;
 ``G_0`` only in the ``inputs`` variant); two residual layers
@@ -88,8 +90,9 @@ def node_panel(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, know
 
 
 def propagation(A: pd.DataFrame, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``P_up`` (seller <- its buyers, sales-share weights) and ``P_down`` (buyer <- its suppliers, input-share
-    weights), row-normalised, from the direct requirements ``A`` (seller rows, buyer columns)."""
+    """``P_up`` (seller <- its buyers) and ``P_down`` (buyer <- its suppliers), row-normalised, from a seller x
+    buyer matrix ``A``: pass the flows ``Z`` for sales-share weights upstream and input-share weights downstream
+    (module docstring)."""
     a = A.reindex(index=codes, columns=codes).fillna(0.0).clip(lower=0.0).to_numpy().copy()
     np.fill_diagonal(a, 0.0)
 
