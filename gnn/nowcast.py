@@ -399,7 +399,14 @@ def ar_step(inp: NowcastInputs, quarter: pd.Period, known: pd.PeriodIndex, code:
 
 
 def known_quarters(inp: NowcastInputs, as_of: pd.Timestamp) -> pd.PeriodIndex:
-    return inp.go_published.index[(inp.go_published <= as_of).to_numpy()]
+    """Quarters whose growth ``log GO_t - log GO_{t-1}`` was public at ``as_of``: ``t`` and ``t - 1`` both
+    published by then. (Under release dating, 2012Q1 was published in April 2014 but 2011Q4 only in November 2018,
+    so 2012Q1's growth is unknown in between.) The last element is the last published quarter."""
+    pub = inp.go_published
+    ok = (pub <= as_of).to_numpy()
+    prev = pub.reindex(pub.index - 1).to_numpy()
+    prev_ok = np.array([pd.notna(p) and pd.Timestamp(p) <= as_of for p in prev])
+    return pub.index[ok & prev_ok]
 
 
 def nowcast_path(inp: NowcastInputs, target: pd.Period, as_of: pd.Timestamp, model: str = "bridge",

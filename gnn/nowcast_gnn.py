@@ -4,20 +4,29 @@ r"""Graph nowcaster over the IO network, and the pooled LightGBM baseline with t
 ``x_{i,t} = [own indicator growth, CPI growth, payroll growth, y_{i,t-1}]`` (indicator growth as in
 :mod:`gnn.nowcast`: the months of ``t`` published by D against the previous quarter, training quarters with the same
 months), standardised with the training mean and s.d.; ``y_{i,t-1}`` is the last published quarter's output growth.
+Optionally a fifth, the Beige Book industry index of the editions released by D (:mod:`gnn.nowcast_text`).
 
-**Graph.** ``A`` = the industry-by-industry direct requirements of the latest annual IO table published by D
-(:func:`graph.build.io_year_as_of`): ``A[j, i]`` dollars of seller ``j``'s output per dollar of buyer ``i``'s output.
+**Graph.** ``Z`` = the industry-by-industry flows of the latest annual IO table published by D
+(:func:`graph.build.io_year_as_of`; ``Z[j, i] = A[j, i] x_i``, dollars of seller ``j``'s output bought by ``i``).
 Demand shocks travel upstream (a seller hears from its buyers), supply shocks downstream (a buyer hears from its
-suppliers): ``P_up = row-normalise(A)`` (seller ``j`` <- buyers ``i``, weights ``A[j, i]``) and
-``P_down = row-normalise(A^T)`` (buyer ``i`` <- suppliers ``j``), self-loops removed.
+suppliers): ``P_up = row-normalise(Z)`` (seller ``j`` <- buyers ``i``, weights = ``i``'s share of ``j``'s sales)
+and ``P_down = row-normalise(Z^T)`` (buyer ``i`` <- suppliers ``j``, weights = ``j``'s share of ``i``'s inputs,
+the same as row-normalising ``A^T``), self-loops removed. (Row-normalising ``A`` itself for ``P_up`` would weight a
+seller's buyers by their input coefficients, not by what they buy.)
 
-**Model.** ``h^0 = relu(W_0 [x_i, e_i])`` (``e_i`` a learned 4-d industry embedding);
-``h^{l+1} = relu(W_s h^l + W_u P_up h^l + W_d P_down h^l)``, two layers, width 32; quantile heads give the median and
-softplus-positive gaps, so ``q_0.025 <= q_0.05 <= q_0.5 <= q_0.95 <= q_0.975`` always. Loss: mean pinball over
-nodes, training quarters and levels; Adam (lr 0.01), 100 full-batch epochs (300 overfit: walk-forward pinball
-0.00657 and 76% coverage against 0.00507 and 88%), weight decay 1e-4, fixed seed. The target is
-scaled by its training s.d.
-
+**Model.** ``h^0 = relu(W_0 [x_i, e_i] + G_0 [P_up x, P_down x]_i)`` (``e_i`` a learned 4-d industry embedding;
+``G_0`` only in the ``inputs`` variant); two residual layers
+``h^{l+1} = h^l + relu(W_s h^l + W_u P_up h^l + W_d P_down h^l)`` (``W_u, W_d`` only in the ``layers`` variant),
+width 32; quantile heads give the median and softplus-positive gaps, so
+``q_0.025 <= q_0.05 <= q_0.5 <= q_0.95 <= q_0.975`` always. **The graph model nests its ablation**: the graph
+weights ``G_0, W_u, W_d`` start at zero and the no-graph model (``gnn_nograph``) is the same network drawn from the
+same seed with propagation off, so both start identical and the graph model departs from the ablation only where
+propagation lowers the training loss. Loss: mean pinball over nodes, training quarters and levels; Adam (lr 0.01),
+full batch, weight decay 1e-4; target scaled by its training s.d. **Selection on the training window only**: the
+last 8 training quarters are held out, the network is trained on the rest for up to 300 epochs and the epoch
+count (and, with several variants, the variant) with the lowest held-out pinball is kept; the final networks are
+refitted on the whole window for that many epochs. **Seed ensemble**: the quantiles of 3 networks (seeds ``s .. s+2``)
+are averaged, then sorted.
 **LightGBM baseline** (no graph): the same node features plus the industry as a categorical, one quantile
 regression per level (``objective='quantile'``), 200 trees of 7 leaves, then sorted per row (no crossing).
 """
@@ -42,8 +51,10 @@ class Panel:
 
 
 def node_panel(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, known: pd.PeriodIndex,
-               lag_now: np.ndarray | None = None) -> Panel:
-    """Training panel (quarters published by ``as_of`` with complete features) and the target quarter's features."""
+               lag_now: np.ndarray | None = None, text: pd.DataFrame | None = None) -> Panel:
+    """Training panel (quarters published by ``as_of`` with complete features) and the target quarter's features.
+    ``text``: the Beige Book index table; adds the fifth node feature :func:`gnn.nowcast_text.quarter_text_features`
+    (editions released by ``as_of`` only)."""
     codes = list(inp.go.columns)
     key = ("avail", quarter, as_of)
     if key not in inp._cache:
@@ -60,13 +71,17 @@ def node_panel(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, know
     common = [feat(s) for s in COMMON_INDICATORS]
     per = {s: feat(s) for s in set(inp.own.values())}
     lag = growth.shift(1).reindex(idx)
-    X = np.zeros((len(idx), len(codes), N_FEATURES))
+    X = np.zeros((len(idx), len(codes), N_FEATURES + (text is not None)))
     for k, c in enumerate(codes):
         X[:, k, 0] = per[inp.own[c]]
         X[:, k, 1], X[:, k, 2] = common
         X[:, k, 3] = lag[c].to_numpy()
     if lag_now is not None:
         X[-1, :, 3] = lag_now
+    if text is not None:
+        from .nowcast_text import quarter_text_features
+
+        X[:, :, N_FEATURES] = quarter_text_features(text, idx, codes, as_of).to_numpy()
     y = growth.reindex(known)[codes].to_numpy()
     ok = np.isfinite(X[:-1]).all(axis=(1, 2)) & np.isfinite(y).all(axis=1)
     if not np.isfinite(X[-1]).all():
@@ -75,8 +90,9 @@ def node_panel(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, know
 
 
 def propagation(A: pd.DataFrame, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``P_up`` (seller <- its buyers, sales-share weights) and ``P_down`` (buyer <- its suppliers, input-share
-    weights), row-normalised, from the direct requirements ``A`` (seller rows, buyer columns)."""
+    """``P_up`` (seller <- its buyers) and ``P_down`` (buyer <- its suppliers), row-normalised, from a seller x
+    buyer matrix ``A``: pass the flows ``Z`` for sales-share weights upstream and input-share weights downstream
+    (module docstring)."""
     a = A.reindex(index=codes, columns=codes).fillna(0.0).clip(lower=0.0).to_numpy().copy()
     np.fill_diagonal(a, 0.0)
 
@@ -88,11 +104,12 @@ def propagation(A: pd.DataFrame, codes: list[str]) -> tuple[np.ndarray, np.ndarr
 
 
 def _standardise(panel: Panel):
-    mu = panel.X.reshape(-1, N_FEATURES).mean(axis=0)
-    sd = panel.X.reshape(-1, N_FEATURES).std(axis=0)
+    F = panel.X.shape[-1]
+    mu = panel.X.reshape(-1, F).mean(axis=0)
+    sd = panel.X.reshape(-1, F).std(axis=0)
     sd[sd == 0] = 1.0
     ysd = float(np.nanstd(panel.y)) or 1.0
-    return (panel.X - mu) / sd, (panel.x_now - mu) / sd, panel.y / ysd, ysd
+    return mu, sd, ysd
 
 
 def gnn_nowcast(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, **kwargs) -> np.ndarray:
@@ -100,58 +117,134 @@ def gnn_nowcast(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, **kwargs) ->
     return fit_gnn(panel, P_up, P_down, **kwargs)(panel.x_now)
 
 
-def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 100, hidden: int = 32,
-            seed: int = 0, use_graph: bool = True):
-    """Train on ``panel`` (module docstring); returns ``predict(x_now [N, F]) -> quantiles [N, K]``."""
+GRAPH_MODES = ("layers", "inputs", "none")
+
+
+def _net(N: int, F: int, hidden: int, use_graph: bool, mode: str = "layers"):
+    """The network of the module docstring; the graph weights start at zero (the graph model starts as its
+    no-graph ablation, drawn from the same seed, and leaves it only where propagation lowers the loss).
+    ``mode``: ``layers`` (message passing in every layer) or ``inputs`` (the neighbours' propagated inputs
+    ``P_up x`` and ``P_down x`` enter the first layer; no message passing after it) or ``none`` (propagation off:
+    the ablation, a candidate when the variant is chosen on the inner validation)."""
+    import torch
+
+    if mode not in GRAPH_MODES:
+        raise ValueError(f"unknown graph mode {mode!r}; expected one of {GRAPH_MODES}")
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = torch.nn.Embedding(N, 4)
+            self.lin0 = torch.nn.Linear(F + 4, hidden)
+            self.lin_g = torch.nn.Linear(2 * F, hidden, bias=False)  # propagated inputs (mode ``inputs``)
+            self.layers = torch.nn.ModuleList([torch.nn.ModuleDict({
+                "s": torch.nn.Linear(hidden, hidden), "u": torch.nn.Linear(hidden, hidden, bias=False),
+                "d": torch.nn.Linear(hidden, hidden, bias=False)}) for _ in range(2)])
+            self.head = torch.nn.Linear(hidden, len(QUANTILES))
+            for layer in self.layers:
+                torch.nn.init.zeros_(layer["u"].weight)
+                torch.nn.init.zeros_(layer["d"].weight)
+            torch.nn.init.zeros_(self.lin_g.weight)
+            self.use_graph = use_graph
+            self.register_buffer("nodes", torch.arange(N))
+
+        def forward(self, x, up, down):  # x [B, N, F] -> [B, N, K]
+            e = self.emb(self.nodes).expand(x.shape[0], N, 4)
+            z0 = self.lin0(torch.cat([x, e], dim=-1))
+            if self.use_graph and mode == "inputs":
+                z0 = z0 + self.lin_g(torch.cat([up @ x, down @ x], dim=-1))
+            h = torch.relu(z0)
+            for layer in self.layers:
+                z = layer["s"](h)
+                if self.use_graph and mode == "layers":
+                    z = z + layer["u"](up @ h) + layer["d"](down @ h)
+                h = h + torch.relu(z)  # residual: each layer refines the node's own representation
+            o = self.head(h)
+            sp = torch.nn.functional.softplus
+            mid = QUANTILES.index(0.5)
+            med = o[..., mid:mid + 1]
+            below = torch.cumsum(sp(o[..., :mid]).flip(-1), dim=-1).flip(-1)
+            above = torch.cumsum(sp(o[..., mid + 1:]), dim=-1)
+            return torch.cat([med - below, med, med + above], dim=-1)
+
+    return Net()
+
+
+def _train(X: np.ndarray, y: np.ndarray, up, down, *, hidden: int, seed: int, use_graph: bool, epochs: int,
+           lr: float, weight_decay: float, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
+           check_every: int = 10, mode: str = "layers"):
+    """Full-batch Adam on the mean pinball loss; with a validation set, also the validation loss every
+    ``check_every`` epochs (list of ``(epoch, loss)``)."""
     import torch
 
     torch.manual_seed(seed)
-    torch.set_num_threads(1)  # tiny dense tensors: threads only add contention
-    X, _, y, ysd = _standardise(panel)
-    mu = panel.X.reshape(-1, N_FEATURES).mean(axis=0)
-    sd = panel.X.reshape(-1, N_FEATURES).std(axis=0)
-    sd[sd == 0] = 1.0
     T, N, F = X.shape
-    Xt = torch.tensor(X, dtype=torch.float32)
-    yt = torch.tensor(y, dtype=torch.float32)
-    up = torch.tensor(P_up if use_graph else np.zeros_like(P_up), dtype=torch.float32)
-    down = torch.tensor(P_down if use_graph else np.zeros_like(P_down), dtype=torch.float32)
+    net = _net(N, F, hidden, use_graph, mode)
+    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
     tau = torch.tensor(QUANTILES, dtype=torch.float32)
-    emb = torch.nn.Embedding(N, 4)
-    lin0 = torch.nn.Linear(F + 4, hidden)
-    layers = torch.nn.ModuleList([torch.nn.ModuleDict({"s": torch.nn.Linear(hidden, hidden),
-                                                       "u": torch.nn.Linear(hidden, hidden, bias=False),
-                                                       "d": torch.nn.Linear(hidden, hidden, bias=False)})
-                                  for _ in range(2)])
-    head = torch.nn.Linear(hidden, len(QUANTILES))
-    params = [*emb.parameters(), *lin0.parameters(), *layers.parameters(), *head.parameters()]
-    opt = torch.optim.Adam(params, lr=0.01, weight_decay=1e-4)
-    mid = QUANTILES.index(0.5)
-    nodes = torch.arange(N)
+    Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
+    ok = torch.isfinite(yt)
+    yt = torch.nan_to_num(yt)
+    if X_val is not None:
+        Xv, yv = torch.tensor(X_val, dtype=torch.float32), torch.tensor(y_val, dtype=torch.float32)
+    curve = []
 
-    def forward(x: torch.Tensor) -> torch.Tensor:  # x [B, N, F] -> [B, N, K]
-        e = emb(nodes).expand(x.shape[0], N, 4)
-        h = torch.relu(lin0(torch.cat([x, e], dim=-1)))
-        for layer in layers:
-            h = torch.relu(layer["s"](h) + layer["u"](up @ h) + layer["d"](down @ h))
-        o = head(h)
-        sp = torch.nn.functional.softplus
-        med = o[..., mid:mid + 1]
-        below = torch.cumsum(sp(o[..., :mid]).flip(-1), dim=-1).flip(-1)
-        above = torch.cumsum(sp(o[..., mid + 1:]), dim=-1)
-        return torch.cat([med - below, med, med + above], dim=-1)
+    def pin(pred, target):
+        u = target[..., None] - pred
+        return torch.maximum(tau * u, (tau - 1) * u)
 
-    for _ in range(epochs):
+    for ep in range(1, epochs + 1):
         opt.zero_grad()
-        u = yt[..., None] - forward(Xt)
-        loss = torch.maximum(tau * u, (tau - 1) * u).mean()
+        loss = pin(net(Xt, up, down), yt)[ok].mean()
         loss.backward()
         opt.step()
+        if X_val is not None and ep % check_every == 0:
+            with torch.no_grad():
+                curve.append((ep, float(pin(net(Xv, up, down), yv).mean())))
+    return net, curve
+
+
+def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 100, hidden: int = 32,
+            seed: int = 0, use_graph: bool = True, seeds: int = 1, select_epochs: bool = False,
+            val_quarters: int = 8, max_epochs: int = 300, lr: float = 0.01, weight_decay: float = 1e-4,
+            modes: tuple[str, ...] = ("layers",)):
+    """Train on ``panel`` (module docstring); returns ``predict(x_now [N, F]) -> quantiles [N, K]``.
+
+    ``select_epochs``: early stopping chosen on the training window only: fit on all but the last
+    ``val_quarters`` training quarters, take the epoch count with the lowest pinball on those quarters (checked
+    every 10 epochs up to ``max_epochs``), then refit on the whole window for that many epochs; with several graph
+    ``modes`` (:data:`GRAPH_MODES`) the (mode, epochs) pair with the lowest validation pinball is chosen the same
+    way (without selection: the first mode). ``seeds``: average the quantiles of that many networks (seeds
+    ``seed .. seed + seeds - 1``), then sort."""
+    import torch
+
+    torch.set_num_threads(1)  # tiny dense tensors: threads only add contention
+    mu, sd, ysd = _standardise(panel)
+    X, y = (panel.X - mu) / sd, panel.y / ysd
+    up = torch.tensor(P_up if use_graph else np.zeros_like(P_up), dtype=torch.float32)
+    down = torch.tensor(P_down if use_graph else np.zeros_like(P_down), dtype=torch.float32)
+    kw = dict(hidden=hidden, use_graph=use_graph, lr=lr, weight_decay=weight_decay)
+    chosen, mode = epochs, modes[0]
+    curve: list = []
+    if select_epochs and len(X) >= val_quarters + 12:
+        best = None
+        for md in (modes if use_graph else modes[:1]):
+            _, c = _train(X[:-val_quarters], y[:-val_quarters], up, down, seed=seed, epochs=max_epochs,
+                          X_val=X[-val_quarters:], y_val=y[-val_quarters:], mode=md, **kw)
+            e, v = min(c, key=lambda t: t[1])
+            if best is None or v < best[0]:
+                best, chosen, mode, curve = (v,), e, md, c
+    nets = [_train(X, y, up, down, seed=seed + k, epochs=chosen, mode=mode, **kw)[0] for k in range(seeds)]
+
     def predict(x_now: np.ndarray) -> np.ndarray:
         with torch.no_grad():
             x = torch.tensor(((x_now - mu) / sd)[None], dtype=torch.float32)
-            return forward(x)[0].numpy() * ysd
+            q = np.mean([net(x, up, down)[0].numpy() for net in nets], axis=0) * ysd
+        return np.sort(q, axis=1)
 
+    predict.epochs = chosen  # type: ignore[attr-defined]
+    predict.mode = mode  # type: ignore[attr-defined]
+    predict.validation_curve = curve  # type: ignore[attr-defined]
     return predict
 
 

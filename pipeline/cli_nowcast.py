@@ -3,7 +3,10 @@
 * ``nowcast build``: nowcast gross output per industry for every quarter up to the last one with monthly
   indicators and write those quarters' graphs to the store, flagged ``nowcast`` (:mod:`pipeline.nowcast`).
 * ``nowcast show``: the nowcast table (quantiles of gross output per industry) for one quarter.
-* ``nowcast evaluate``: walk-forward pseudo-real-time evaluation 2010Q1-2024Q3 (:mod:`gnn.nowcast_eval`).
+* ``nowcast evaluate``: walk-forward pseudo-real-time evaluation 2016Q2-2024Q3 (:mod:`gnn.nowcast_eval`), every
+  model's quantiles calibrated out of sample; ``--text-index`` runs it without and with the Beige Book feature.
+* ``forecast scaling`` (registered under ``forecast``): marginal value of data (:mod:`gnn.nowcast_scaling`), with the
+  text-source line.
 """
 from __future__ import annotations
 
@@ -86,17 +89,33 @@ def show_cmd(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    first: str = typer.Option("2010Q1", "--first"),
+    first: str = typer.Option("2016Q2", "--first", help="first scored quarter (the walk-forward starts --burn-in "
+                              "quarters earlier; 2015Q2 is the first quarter every model can be fitted under release dating)"),
     last: str = typer.Option("2024Q3", "--last"),
     models: str = typer.Option("gnn,gnn_nograph,lightgbm,bridge,ar", "--models", help="comma-separated"),
     refit_every: int = typer.Option(4, "--refit-every", help="quarters between refits of the GNN and LightGBM"),
-    epochs: int = typer.Option(100, "--epochs", help="GNN training epochs"),
+    epochs: int = typer.Option(100, "--epochs", help="GNN training epochs when --no-select-epochs"),
+    seeds: int = typer.Option(3, "--seeds", help="GNN networks averaged (seed ensemble)"),
+    seed: int = typer.Option(0, "--seed", help="first seed of the GNN ensemble and the LightGBM seed"),
+    select_epochs: bool = typer.Option(True, "--select-epochs/--no-select-epochs",
+                                       help="GNN early stopping on the last 8 training quarters"),
+    gnn_modes: str = typer.Option("layers", "--gnn-modes", help=(
+        "GNN graph variant(s): layers | inputs | none, comma-separated to choose among them on the inner "
+        "validation (none = propagation off)")),
+    calibrate: bool = typer.Option(True, "--calibrate/--no-calibrate",
+                                   help="out-of-sample conformal calibration of every model's quantiles"),
+    burn_in: int = typer.Option(4, "--burn-in", help="calibration-only quarters before --first"),
+    text_index: bool = typer.Option(False, "--text-index", help=(
+        "evaluate without and with the Beige Book industry index as a feature of the panel models (GNN, "
+        "LightGBM) and a regressor of the bridge equations, and report Diebold-Mariano p per model (needs "
+        "`econgraph text build`)")),
     vintages: bool = typer.Option(True, "--vintages/--revised",
                                   help="payrolls and CPI as published on each decision date (real-time vintages) "
                                        "or the snapshot's revised values"),
-    dating: str = typer.Option("schedule", "--dating",
-                               help="schedule (BEA quarters on the regular release schedule; 2005-2011 were "
-                                    "published as history in Nov 2018) | release (strict: start at 2018Q3)"),
+    dating: str = typer.Option("release", "--dating",
+                               help="release (strict: each BEA quarter known from its first publication; "
+                                    "2005-2011 only from Nov 2018) | schedule (as if every quarter had been "
+                                    "published on BEA's regular schedule: optimistic before 2013Q4)"),
     extra: str = typer.Option("none", "--extra",
                               help="extra indicators in the bridge equations: none | ces (BLS employment by "
                                    "industry, to 2019-09) | mrts (Census retail by kind of business, to 2024-04) "
@@ -106,48 +125,83 @@ def evaluate_cmd(
                                            "production accounts published by the decision date"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
-    """Walk-forward pseudo-real-time evaluation of the nowcasters: pinball, 95% coverage, Diebold-Mariano."""
-    from gnn.nowcast_eval import evaluate
+    """Walk-forward pseudo-real-time evaluation of the nowcasters: pinball, 95% coverage (before and after
+    calibration), Diebold-Mariano."""
+    from gnn.nowcast_eval import GnnConfig, compare_text, evaluate
+    from ingest.storage import atomic_write_text
     from ingest.warehouse import Warehouse
 
     from .nowcast import load_nowcast_inputs
 
-    wh = Warehouse(get_settings().home)
+    settings = get_settings()
+    wh = Warehouse(settings.home)
     inp = load_nowcast_inputs(wh, realtime=vintages, dating=dating, extra=extra, annual_prior=annual_prior)
-    with console.status("nowcast evaluate") as st:
-        ev = evaluate(inp, first, last, models=tuple(m.strip() for m in models.split(",")),
-                      io_summary=wh.read("bea_io_summary", "bea"), refit_every=refit_every, epochs=epochs,
-                      progress=lambda q: st.update(f"nowcast evaluate: {q}"))
-    from ingest.storage import atomic_write_text
+    text = None
+    if text_index:
+        from scoring.text.index import load_index
 
-    dest = get_settings().home / "nowcast" / "evaluation.json"
-    atomic_write_text(dest, json.dumps({**ev.summary, "per_quarter": ev.per_quarter.to_dict(orient="records")}))
-    console.print(f"per-quarter losses written to {dest}")
+        try:
+            text = load_index(settings.home)
+        except FileNotFoundError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    kw = dict(models=tuple(m.strip() for m in models.split(",")), io_summary=wh.read("bea_io_summary", "bea"),
+              refit_every=refit_every, calibrate=calibrate, burn_in=burn_in, seed=seed,
+              gnn=GnnConfig(epochs=epochs, seeds=seeds, select_epochs=select_epochs,
+                            modes=tuple(m.strip() for m in gnn_modes.split(","))))
+    runs = {}
+    with console.status("nowcast evaluate") as st:
+        for label, tx in (("without_text", None), ("with_text", text)) if text_index else (("main", None),):
+            runs[label] = evaluate(inp, first, last, text_index=tx, **kw,
+                                   progress=lambda q, lb=label: st.update(f"nowcast evaluate ({lb}): {q}"))
+    ev = runs.get("without_text", runs.get("main"))
     s = {**ev.summary, "dating": dating, "extra_indicators": {"set": extra, "industries": sorted(inp.extra)},
          "annual_prior": annual_prior,
          "realtime_vintages": {k: v.source for k, v in inp.realtime.items()} if vintages else {}}
+    if text_index:
+        s["with_text"] = runs["with_text"].summary
+        s["text_comparison"] = compare_text(runs["without_text"], runs["with_text"])
+    dest = settings.home / "nowcast" / "evaluation.json"
+    atomic_write_text(dest, json.dumps({**s, "per_quarter": ev.per_quarter.to_dict(orient="records")}))
+    console.print(f"per-quarter losses written to {dest}")
     if fmt == "json":
         out.print_json(json.dumps(s))
         return
-    t = Table(title=f"nowcast evaluation {s['window']} (pinball over levels {s['quantiles']})")
-    for col in ("model", "pinball", "95% coverage", "MAE", "quarters"):
-        t.add_column(col, justify="right")
-    for m, v in s["models"].items():
-        t.add_row(m, f"{v['pinball']:.5f}", f"{v['coverage']:.3f}", f"{v['mae']:.4f}", str(v["quarters"]))
-    out.print(t)
-    if "dm_pvalue" in s:
-        out.print(f"best {s['best_model']}; Diebold-Mariano {s['dm_pair'][0]} vs {s['dm_pair'][1]}: "
-                  f"stat {s['dm_stat']:.2f}, p = {s['dm_pvalue']:.3g}")
+    for label, run in runs.items():
+        r = run.summary
+        t = Table(title=f"nowcast evaluation {r['window']}{'' if label == 'main' else ' ' + label.replace('_', ' ')} "
+                        f"(pinball over levels {r['quantiles']})")
+        for col in ("model", "pinball", "95% coverage", "pinball raw", "coverage raw", "MAE", "quarters"):
+            t.add_column(col, justify="right")
+        for m, v in r["models"].items():
+            b = v.get("before_calibration", {"pinball": v["pinball"], "coverage": v["coverage"]})
+            t.add_row(m, f"{v['pinball']:.5f}", f"{v['coverage']:.3f}", f"{b['pinball']:.5f}", f"{b['coverage']:.3f}",
+                      f"{v['mae']:.4f}", str(v["quarters"]))
+        out.print(t)
+        if "dm_pvalue" in r:
+            out.print(f"best {r['best_model']}; Diebold-Mariano {r['dm_pair'][0]} vs {r['dm_pair'][1]}: "
+                      f"stat {r['dm_stat']:.2f}, p = {r['dm_pvalue']:.3g}")
+    if text_index:
+        t = Table(title="Beige Book index as a feature: with vs without (Diebold-Mariano on per-quarter pinball)")
+        for col in ("model", "pinball without", "pinball with", "coverage without", "coverage with", "DM stat", "p"):
+            t.add_column(col, justify="right")
+        for m, v in s["text_comparison"].items():
+            t.add_row(m, f"{v['pinball_without']:.5f}", f"{v['pinball_with']:.5f}", f"{v['coverage_without']:.3f}",
+                      f"{v['coverage_with']:.3f}", f"{v['dm_stat']:.2f}", f"{v['dm_pvalue']:.3g}")
+        out.print(t)
 
 
 def scaling_cmd(
     repeats: int = typer.Option(3, "--repeats", help="random subsets per training size"),
     boot: int = typer.Option(200, "--boot", help="bootstrap draws over test quarters"),
     plot: Optional[str] = typer.Option(None, "--plot", help="PNG path (default: <home>/nowcast/scaling.png)"),
+    text_index: bool = typer.Option(True, "--text-index/--no-text-index", help=(
+        "add the text-source line: the loss change from adding the Beige Book index (needs `econgraph text "
+        "build`; skipped with a note when the index is missing)")),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Marginal value of data: nowcaster out-of-sample loss vs training size, power law + floor with bootstrap
-    bands (gnn.nowcast_scaling)."""
+    bands, and the projected loss change from adding the Beige Book text source (gnn.nowcast_scaling)."""
     from gnn.nowcast import nowcast_inputs
     from gnn.nowcast_scaling import scaling_experiment, scaling_plot
     from ingest.storage import atomic_write_text
@@ -157,8 +211,16 @@ def scaling_cmd(
     wh = Warehouse(settings.home)
     monthly = wh.read("macro_monthly", "macro")
     inp = nowcast_inputs(wh.read("bea_gdp_by_industry", "bea"), monthly)
+    text = None
+    if text_index:
+        from scoring.text.index import load_index
+
+        try:
+            text = load_index(settings.home)
+        except FileNotFoundError as exc:
+            console.print(f"[yellow]no text-source line: {exc}[/yellow]")
     with console.status("scaling: fitting the nowcaster on subsets"):
-        res = scaling_experiment(inp, monthly, repeats=repeats, boot=boot)
+        res = scaling_experiment(inp, monthly, repeats=repeats, boot=boot, text_index=text)
     dest = settings.home / "nowcast"
     png = plot or str(dest / "scaling.png")
     scaling_plot(res, png)
@@ -177,3 +239,10 @@ def scaling_cmd(
                   f"{s['gain_next_doubling']:.6f} ({b['gain_next_doubling'][0]:.6f}-"
                   f"{b['gain_next_doubling'][1]:.6f})")
     out.print(t)
+    if "text_source" in res.summary:
+        v = res.summary["text_source"]
+        b = v["bands_5_95"]
+        out.print(f"text source (Beige Book index): pinball change now {v['change_now']:+.6f} "
+                  f"({b['change_now'][0]:+.6f} .. {b['change_now'][1]:+.6f}); after doubling the rows "
+                  f"{v['change_next_doubling']:+.6f} ({b['change_next_doubling'][0]:+.6f} .. "
+                  f"{b['change_next_doubling'][1]:+.6f}); {'helps' if v['helps'] else 'no significant gain'}")
