@@ -34,12 +34,15 @@ X^s_m - log X^s_{last}``). From the snapshot's own vintage date (FRED-MD 2025-12
 the vintage in effect. Between the last vintage (2024-03) and then the last vintage is used for the months it covers
 (stale but never later than ``D``). :meth:`NowcastInputs.at` gives the inputs as of ``D``.
 
-**Dating of BEA quarters.** ``dating="release"`` (default, nowcast quarters): a quarter is known from its first
-publication (:func:`ingest.calendar.bea_quarterly_published`); the 71-industry quarters 2005Q1-2011Q4 became public
-only with the November 2018 comprehensive update, so a strictly real-time walk-forward can start only at 2018Q3.
-``dating="schedule"`` (the 2010Q1-2024Q3 walk-forward): each quarter counts as published on BEA's regular schedule
-(:func:`ingest.calendar.bea_quarterly_timing`; identical from 2013Q4 on): pseudo real time for the history quarters.
-The decision date of quarter ``t`` is the day before its date under the dating (:func:`decision_date`).
+**Dating of BEA quarters.** ``dating="release"`` (default: nowcast quarters and the evaluation): a quarter is known
+from its first publication (:func:`ingest.calendar.bea_quarterly_published`). BEA first published 71-industry
+quarters in April 2014 (2012Q1-2013Q4); 2005Q1-2011Q4 became public only with the November 2018 comprehensive
+update. A quarter's growth is known only once both its quarters are (:func:`known_quarters`), so 2012Q1's growth
+waits for 2011Q4 until then, and the strictly real-time walk-forward can first fit every model at 2015Q2.
+``dating="schedule"`` treats each quarter as published on BEA's regular schedule
+(:func:`ingest.calendar.bea_quarterly_timing`; identical from 2013Q4 on): optimistic before then, kept to compare with
+earlier figures. The decision date of quarter ``t`` is the day before its date under the dating
+(:func:`decision_date`).
 
 **Evaluation (walk forward, pseudo real time).** For each quarter ``t`` in the window, ``D = `` the day before BEA
 first publishes ``t``; every model refits on what is public at ``D`` and nowcasts ``y_{., t}``; scored by the pinball

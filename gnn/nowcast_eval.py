@@ -198,8 +198,10 @@ def summarise(per: pd.DataFrame, first: str, last: str) -> dict:
            "coverage_target": 0.95,
            "graph_model_available": bool(GRAPH_MODELS),
            "note": "pseudo real time: indicators published by each decision date (day before BEA's first release of "
-                   "the quarter by the calendar), BEA quarters published by then; one vintage of each source "
-                   "(later revisions included)."}
+                   "the quarter under the dating), BEA quarters (and growths whose two quarters are) published by "
+                   "then; payrolls and CPI as published on the decision date where real-time vintages are on "
+                   "(see realtime_vintages), every other series and BEA's actuals at the snapshot's vintage (later "
+                   "revisions included)."}
     graph = [m for m in ranked if m in GRAPH_MODELS]
     if graph and baselines:
         a, b = graph[0], baselines[0]
