@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any, Mapping
 
@@ -83,7 +83,8 @@ class RuleResult:
     over_unit: str = "USD"
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        # shallow: the fields hold plain values, lists and dicts (no nested dataclass), which _jsonable copies
+        return _jsonable({f.name: getattr(self, f.name) for f in fields(self)})
 
 
 @dataclass
@@ -108,7 +109,7 @@ class CheckResult:
         return {r.rule_id: r for r in self.results}
 
     def to_dict(self) -> dict[str, Any]:
-        d = _jsonable({k: v for k, v in asdict(self).items() if k != "results"})
+        d = _jsonable({f.name: getattr(self, f.name) for f in fields(self) if f.name != "results"})
         d["rules"] = [r.to_dict() for r in self.results]
         d["summary"] = {s: sum(r.status == s for r in self.results) for s in STATUSES}
         d["summary"]["violations"] = len(self.violations)

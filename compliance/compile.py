@@ -34,6 +34,12 @@ get no coefficient); those whose conditions are not on record are counted (worst
 fund's policy row keeps non-conforming ones from growing. IRC s.851(b)(3)(B)(iii): flagged qualified publicly traded
 partnerships (and unknown flags, unless skipped) together <= 25% - buffer of total assets.
 
+Row blocks: every linear rule states its constraint as a sparse row block ``A @ w <= b`` (``scipy.sparse`` CSR,
+``A``: m x n, ``b``: m), one block per compiled constraint. The optimizer reads the blocks directly
+(:mod:`portfolio.fund_rules` stacks them into one matrix per severity); the cvxpy form ``A @ w <= b`` (one vectorised
+constraint per block) is built only when asked for (``TaggedConstraint.constraint``, ``CompiledRules.as_list``), so a
+day's compile costs array work, not expression trees.
+
 ``missing_data="skip"`` (research backtests, never the default) leaves out instead every constraint that exists only
 because a datum is missing: such securities are constrained by the rules whose data exist, and the exact checker
 still reports the rules it cannot evaluate as ``not_evaluable``.
@@ -46,6 +52,7 @@ from typing import Any, Iterable, Mapping
 import cvxpy as cp
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .inputs import ComplianceInputError, normalize_securities
 from .rules import RuleSet, mmf_status, security_flag
@@ -57,26 +64,41 @@ MISSING_DATA_MODES = ("worst_case", "skip")
 
 
 @dataclass(frozen=True)
-class TaggedConstraint:
-    """One compiled constraint. Linear ones also carry their rows ``a @ w <= b`` (``a``: m x n, ``b``: m), which the
-    optimizer loads into its Parameters without differentiating the cvxpy expression; ``a`` is None otherwise."""
-
-    rule_id: str
-    severity: str
-    relaxable: bool
-    priority: int | None
-    description: str
-    constraint: cp.Constraint
-    a: np.ndarray | None = field(default=None, compare=False, repr=False)
-    b: np.ndarray | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
 class _Lin:
-    """Rows ``A @ w <= b`` before they become a cvxpy constraint."""
+    """Rows ``A @ w <= b`` (``A`` sparse CSR) before they become a cvxpy constraint."""
 
-    A: np.ndarray
+    A: sp.csr_matrix
     b: np.ndarray
+
+
+class TaggedConstraint:
+    """One compiled constraint. Linear ones carry their rows ``A @ w <= b`` (``A``: m x n sparse CSR, ``b``: m),
+    which the optimizer loads into its Parameters without building or differentiating a cvxpy expression; the cvxpy
+    constraint is built on first access. ``a`` is the dense form of ``A`` (None for a non-linear constraint)."""
+
+    __slots__ = ("rule_id", "severity", "relaxable", "priority", "description", "A", "b", "_w", "_constraint")
+
+    def __init__(self, rule_id: str, severity: str, relaxable: bool, priority: int | None, description: str,
+                 constraint: cp.Constraint | None = None, A: sp.csr_matrix | None = None,
+                 b: np.ndarray | None = None, w: cp.Variable | None = None) -> None:
+        if constraint is None and (A is None or w is None):
+            raise ValueError(f"{rule_id}: a compiled constraint needs a cvxpy constraint or rows and a variable")
+        self.rule_id, self.severity, self.relaxable, self.priority = rule_id, severity, relaxable, priority
+        self.description, self.A, self.b, self._w, self._constraint = description, A, b, w, constraint
+
+    @property
+    def a(self) -> np.ndarray | None:
+        return None if self.A is None else self.A.toarray()
+
+    @property
+    def constraint(self) -> cp.Constraint:
+        if self._constraint is None:
+            self._constraint = self.A @ self._w <= self.b
+        return self._constraint
+
+    def __repr__(self) -> str:
+        rows = "" if self.A is None else f", rows={self.A.shape[0]}"
+        return f"TaggedConstraint({self.rule_id!r}, {self.severity!r}, {self.description!r}{rows})"
 
 
 @dataclass
@@ -111,23 +133,29 @@ class _Ctx:
     def mask(self, cond: pd.Series) -> np.ndarray:
         return cond.to_numpy(bool)
 
-    # linear rows a @ w <= b over the whole weight vector
-    def rows(self, A: np.ndarray, b) -> _Lin:
-        A = np.atleast_2d(np.asarray(A, dtype=float))
+    # linear rows A @ w <= b over the whole weight vector (A dense or sparse; stored sparse)
+    def rows(self, A, b) -> _Lin:
+        A = sp.csr_matrix(A) if sp.issparse(A) else sp.csr_matrix(np.atleast_2d(np.asarray(A, dtype=float)))
+        A.eliminate_zeros()
         return _Lin(A, np.broadcast_to(np.asarray(b, dtype=float), (A.shape[0],)).copy())
 
-    def sel(self, idx) -> np.ndarray:
+    def sel(self, idx) -> sp.csr_matrix:
         """One row per index: picks ``w[idx]``."""
         idx = np.asarray(idx, dtype=int).reshape(-1)
-        A = np.zeros((len(idx), self.n))
-        A[np.arange(len(idx)), idx] = 1.0
-        return A
+        return sp.csr_matrix((np.ones(len(idx)), (np.arange(len(idx)), idx)), shape=(len(idx), self.n))
 
-    def dot(self, idx, coef) -> np.ndarray:
+    def dot(self, idx, coef) -> sp.csr_matrix:
         """One row: ``coef @ w[idx]``."""
-        a = np.zeros(self.n)
-        a[np.asarray(idx, dtype=int).reshape(-1)] = coef
-        return a
+        idx = np.asarray(idx, dtype=int).reshape(-1)
+        data = np.broadcast_to(np.asarray(coef, dtype=float), idx.shape).astype(float)
+        return sp.csr_matrix((data, (np.zeros(len(idx), dtype=int), idx)), shape=(1, self.n))
+
+    def block(self, rows: list[tuple[np.ndarray, np.ndarray]]) -> sp.csr_matrix:
+        """One row per ``(idx, coef)``: ``coef @ w[idx]`` (built in one step, not row by row)."""
+        idx = [np.asarray(i, dtype=int).reshape(-1) for i, _ in rows]
+        data = np.concatenate([np.broadcast_to(np.asarray(c, dtype=float), i.shape) for i, (_, c) in zip(idx, rows)])
+        ptr = np.r_[0, np.cumsum([len(i) for i in idx])]
+        return sp.csr_matrix((data, np.concatenate(idx), ptr), shape=(len(rows), self.n))
 
     def groups(self, keys: pd.Series, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
         """Membership matrix G (groups x n) for securities in ``mask`` grouped by ``keys``."""
@@ -207,13 +235,12 @@ def compile_rules(
         cons: list[tuple[str, cp.Constraint]] = []
         fn(ctx, params, cons, out, cands, rule)
         for desc, c in cons:
-            a = b = None
-            if isinstance(c, _Lin):
-                a, b, c = c.A, c.b, c.A @ w <= c.b
+            lin = isinstance(c, _Lin)
             out.constraints.append(TaggedConstraint(
                 rule_id=rule.rule_id, severity=rule.severity, relaxable=rule.severity == "internal",
                 priority=params.get("relax_priority") if rule.severity == "internal" else None,
-                description=desc, constraint=c, a=a, b=b))
+                description=desc, constraint=None if lin else c, A=c.A if lin else None, b=c.b if lin else None,
+                w=w))
     return out
 
 
@@ -271,12 +298,16 @@ def _bucket(ctx: _Ctx, params: Mapping[str, Any], cons, out: CompiledRules, cand
     if small:
         cons.append((f"issuers outside the large bucket <= {a_cap:.6g} of total assets",
                      ctx.rows(ctx.k * G[small], a_cap)))
+        rows, caps = [], []
         for gi in small:
             voting_idx = np.flatnonzero(G[gi] * vmask)
             d = denom.get(names[gi], float("nan"))
             if len(voting_idx) and not np.isnan(d):
-                cons.append((f"{names[gi]}: units <= {v_cap:.6g} of voting securities",
-                             ctx.rows(ctx.dot(voting_idx, ctx.units_per_w[voting_idx]), v_cap * d)))
+                rows.append((voting_idx, ctx.units_per_w[voting_idx]))
+                caps.append(v_cap * d)
+        if rows:
+            cons.append((f"{len(rows)} issuers outside the large bucket: units <= {v_cap:.6g} of their voting "
+                         f"securities", ctx.rows(ctx.block(rows), np.array(caps))))
     l_cap = 1.0 - float(params["bucket_min"]) - float(buf.get("bucket", 0.0)) - ctx.other / ctx.ta - NUMERIC_MARGIN
     if large:
         row = G[large].sum(axis=0)
@@ -318,6 +349,7 @@ def _c_ric_bii(ctx, params, cons, out, cands, rule) -> None:
     vmask = s["is_voting"].to_numpy(bool)
     c_cap = _cap(params["control_voting"], buf.get("control_voting", 0.0))
     controlled: list[int] = []
+    rows, caps = [], []
     for gi, issuer in enumerate(names):
         vidx = np.flatnonzero(G[gi] * vmask)
         if not len(vidx):
@@ -329,8 +361,11 @@ def _c_ric_bii(ctx, params, cons, out, cands, rule) -> None:
         if np.isnan(d) or cur > c_cap:
             controlled.append(gi)
         else:
-            cons.append((f"{issuer}: below control ({c_cap:.6g} of voting securities)",
-                         ctx.rows(ctx.dot(vidx, ctx.units_per_w[vidx]), c_cap * d)))
+            rows.append((vidx, ctx.units_per_w[vidx]))
+            caps.append(c_cap * d)
+    if rows:
+        cons.append((f"{len(rows)} issuers below control ({c_cap:.6g} of voting securities)",
+                     ctx.rows(ctx.block(rows), np.array(caps))))
     if len(controlled) < 1:
         return
     g_cap = _cap(params["group_max_assets"], buf.get("group_assets", 0.0))
@@ -416,6 +451,7 @@ def _voting_caps(ctx: _Ctx, mask: np.ndarray, limit: float, buffer: float, what:
     cap = _cap(limit, buffer)
     vm = mask & s["is_voting"].to_numpy(bool)
     names, G = ctx.groups(s["issuer_id"], vm)
+    rows, caps = [], []
     for gi, issuer in enumerate(names):
         idx = np.flatnonzero(G[gi])
         d = denom.get(issuer, float("nan"))
@@ -424,9 +460,13 @@ def _voting_caps(ctx: _Ctx, mask: np.ndarray, limit: float, buffer: float, what:
             continue
         cur = float((ctx.w0[idx] * ctx.units_per_w[idx]).sum()) / d
         if cur <= cap:
-            cons.append((f"{issuer}: {what} <= {cap:.6g}", ctx.rows(ctx.dot(idx, ctx.units_per_w[idx]), cap * d)))
+            rows.append((idx, ctx.units_per_w[idx]))
+            caps.append(cap * d)
         else:
             _no_increase(ctx, idx, f"{issuer}: {what} above cap today, no increase", cons)
+    if rows:
+        cons.append((f"{len(rows)} issuers: {what} <= {cap:.6g}", ctx.rows(ctx.block(rows),
+                                                                      np.array(caps))))
 
 
 def _counted_funds(ctx: _Ctx) -> np.ndarray:
@@ -495,15 +535,19 @@ def _c_ric_biii(ctx, params, cons, out, cands, rule) -> None:
 def _c_12d3_equity(ctx, params, cons, out, cands, rule) -> None:
     s = ctx.sec
     cap = _cap(params["class_max"], params.get("compile_buffer", {}).get("class", 0.0))
+    rows, caps = [], []
     for j in np.flatnonzero(ctx.mask(s["is_securities_related"] & s["asset_type"].eq("equity"))):
         out_j = s["shares_outstanding"].iloc[j]
         if pd.isna(out_j):
             _no_increase_missing(ctx, np.array([j]), f"{s.index[j]}: class outstanding unknown, no increase", cons)
         elif ctx.w0[j] * ctx.units_per_w[j] <= cap * out_j:
-            cons.append((f"{s.index[j]}: <= {cap:.6g} of the class",
-                         ctx.rows(ctx.dot([j], ctx.units_per_w[j]), cap * out_j)))
+            rows.append(([j], ctx.units_per_w[j]))
+            caps.append(cap * out_j)
         else:
             _no_increase(ctx, np.array([j]), f"{s.index[j]}: above cap today, no increase", cons)
+    if rows:
+        cons.append((f"{len(rows)} securities-related classes: <= {cap:.6g} of the class",
+                     ctx.rows(ctx.block(rows), np.array(caps))))
 
 
 def _c_12d3_debt(ctx, params, cons, out, cands, rule) -> None:

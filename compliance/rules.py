@@ -183,9 +183,11 @@ class _BucketRule(Rule):
         unknown = tuple(t.index[t["in_bucket_best"] & ~t["in_bucket_worst"]])
         contributors = frozenset(t.index[~t["in_bucket_worst"]])
         limit = float(self.params["bucket_min"])
-        details = tuple({"subject": i, "value_usd": float(r.value_usd), "pct_assets": float(r.pct_assets),
-                         "voting": None if pd.isna(r.voting) else float(r.voting),
-                         "in_bucket": bool(r.in_bucket_worst)} for i, r in t.iterrows())
+        details = tuple({"subject": i, "value_usd": float(v), "pct_assets": float(p),
+                         "voting": None if pd.isna(vt) else float(vt), "in_bucket": bool(b)}
+                        for i, v, p, vt, b in zip(t.index, t["value_usd"].to_numpy(float),
+                                                  t["pct_assets"].to_numpy(float), t["voting"].to_numpy(float),
+                                                  t["in_bucket_worst"].to_numpy(bool)))
         return Measurement(value=worst, best=best, limit=limit, kind="min", basis_usd=ta,
                            contributors=contributors, unknown=unknown,
                            excess_usd=max(0.0, limit * ta - worst_usd), details=details,

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 import cvxpy as cp
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from compliance.check import CheckResult, check_book
 from compliance.compile import compile_rules
@@ -93,8 +94,7 @@ def _linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_u
     n = len(securities)
     wv = cp.Variable(n)
     compiled = compile_rules(wv, securities, w0, nav_usd, rules, missing_data=missing_data)
-    ub = {True: np.full(n, np.inf), False: np.full(n, np.inf)}
-    rows: dict[bool, list[tuple[np.ndarray, float]]] = {True: [], False: []}
+    blocks: dict[bool, tuple[list, list]] = {True: ([], []), False: ([], [])}
     turnover_cap = None
     used: set[str] = set()
     for tc in compiled.constraints:
@@ -102,29 +102,34 @@ def _linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_u
         if tc.rule_id == TURNOVER_RULE:
             turnover_cap = float(rules.get(TURNOVER_RULE).params["turnover_max"])
             continue
-        if tc.a is None:
+        if tc.A is None:
             raise ValueError(f"compiled constraint of {tc.rule_id} has no linear rows: {tc.description}")
-        a, b = tc.a, tc.b
-        hard = not tc.relaxable
-        for r in range(len(b)):
-            nz = np.flatnonzero(np.abs(a[r]) > 1e-15)
-            if len(nz) == 1 and a[r, nz[0]] > 0:
-                j = nz[0]
-                ub[hard][j] = min(ub[hard][j], b[r] / a[r, j])
-            elif len(nz) == 0:
-                if b[r] < -1e-12:
-                    rows[hard].append((a[r], b[r]))  # infeasible whatever w is: keep it so the solver says so
-            else:
-                rows[hard].append((a[r], b[r]))
+        blocks[not tc.relaxable][0].append(tc.A)
+        blocks[not tc.relaxable][1].append(tc.b)
+    out = {}
+    for hard, (As, bs) in blocks.items():
+        out[hard] = _split_rows(sp.vstack(As, format="csr") if As else sp.csr_matrix((0, n)),
+                                np.concatenate(bs) if bs else np.zeros(0), n)
+    (ubh, ah, bh), (ubi, ai, bi) = out[True], out[False]
+    return LinearRows(ubh, ubi, ah, bh, ai, bi, turnover_cap, sorted(used), list(compiled.notes))
 
-    def stack(lst):
-        if not lst:
-            return np.zeros((0, n)), np.zeros(0)
-        return np.vstack([r[0] for r in lst]), np.array([r[1] for r in lst])
 
-    ah, bh = stack(rows[True])
-    ai, bi = stack(rows[False])
-    return LinearRows(ub[True], ub[False], ah, bh, ai, bi, turnover_cap, sorted(used), list(compiled.notes))
+def _split_rows(A: sp.csr_matrix, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows with one positive coefficient become per-security upper bounds (the smallest ``b / a`` per security);
+    rows with no coefficient are dropped unless infeasible whatever ``w`` is (kept so the solver says so); the rest
+    stay rows. Returns (upper bounds, dense rows, right-hand sides)."""
+    A = A.tocsr()
+    A.data[np.abs(A.data) <= 1e-15] = 0.0
+    A.eliminate_zeros()
+    nnz = np.diff(A.indptr)
+    single = (nnz == 1) & (np.r_[A.data, 0.0][A.indptr[:-1]] > 0)
+    ub = np.full(n, np.inf)
+    if single.any():
+        first = A.indptr[:-1][single]
+        cols, vals = A.indices[first], A.data[first]
+        np.minimum.at(ub, cols, b[single] / vals)
+    keep = ~single & ((nnz > 0) | (b < -1e-12))
+    return ub, A[keep].toarray(), b[keep].astype(float)
 
 
 def check(rules: RuleSet, as_of: date, securities: pd.DataFrame, shares: pd.Series, nav_usd: float,
