@@ -158,14 +158,34 @@ class _Ctx:
         return sp.csr_matrix((data, np.concatenate(idx), ptr), shape=(len(rows), self.n))
 
     def groups(self, keys: pd.Series, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
-        """Membership matrix G (groups x n) for securities in ``mask`` grouped by ``keys``."""
-        names = sorted({str(k) for k, m in zip(keys, mask) if m})
+        """Membership matrix G (groups x n) for securities in ``mask`` grouped by ``keys`` (memoised per day)."""
+        memo = self.__dict__.setdefault("_groups", {})
+        mk = (keys.name, mask.tobytes())
+        if mk in memo:
+            names, G = memo[mk]
+            return list(names), G.copy()
+        k = np.asarray(keys.to_numpy(dtype=object), dtype=object)
+        cols = np.flatnonzero(mask)
+        labels = [str(x) for x in k[cols]]
+        names = sorted(set(labels))
         index = {g: i for i, g in enumerate(names)}
         G = np.zeros((len(names), self.n))
-        for j, (k, m) in enumerate(zip(keys, mask)):
-            if m:
-                G[index[str(k)], j] = 1.0
-        return names, G
+        if len(cols):
+            G[[index[x] for x in labels], cols] = 1.0
+        memo[mk] = (names, G)
+        return list(names), G.copy()
+
+    def voting_rows(self, names: list[str], G: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per group: its voting-securities membership rows ``GV``, whether it has any, the outstanding voting
+        securities ``d`` (NaN when unknown) and today's units held / ``d`` (0 without voting securities, NaN when
+        ``d`` is unknown)."""
+        GV = G * self.sec["is_voting"].to_numpy(bool)[None, :]
+        has = GV.any(axis=1)
+        denom = self.voting_denominator()
+        d = np.array([denom.get(nm, np.nan) for nm in names], dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cur = np.where(has, (GV @ (self.w0 * self.units_per_w)) / d, 0.0)
+        return GV, has, d, cur
 
     def voting_denominator(self) -> dict[str, float]:
         """Issuer -> outstanding voting securities (NaN when unknown), as the checker reads them: the issuer's
@@ -283,31 +303,21 @@ def _bucket(ctx: _Ctx, params: Mapping[str, Any], cons, out: CompiledRules, cand
     other = ~auto
     names, G = ctx.groups(sec["issuer_id"], other)
     cur_ta = ctx.k * (G @ ctx.w0)
-    denom = ctx.voting_denominator()
-    vmask = sec["is_voting"].to_numpy(bool)
-    large: list[int] = []
-    for gi, issuer in enumerate(names):
-        voting_idx = np.flatnonzero(G[gi] * vmask)
-        d = denom.get(issuer, float("nan"))
-        cur_v = float((ctx.w0[voting_idx] * ctx.units_per_w[voting_idx]).sum()) / d if len(voting_idx) else 0.0
-        unknown_v = len(voting_idx) > 0 and np.isnan(d) and not ctx.skip_missing
-        if cur_ta[gi] > a_cap or unknown_v or (not np.isnan(cur_v) and cur_v > v_cap) or issuer in cands:
-            large.append(gi)
-    small = [gi for gi in range(len(names)) if gi not in set(large)]
+    GV, has_v, d, cur_v = ctx.voting_rows(names, G)
+    unknown_v = has_v & np.isnan(d) & (not ctx.skip_missing)
+    with np.errstate(invalid="ignore"):
+        is_large = (cur_ta > a_cap) | unknown_v | (~np.isnan(cur_v) & (cur_v > v_cap)) \
+            | np.isin(np.asarray(names, dtype=object), list(cands))
+    large = [int(gi) for gi in np.flatnonzero(is_large)]
+    small = [int(gi) for gi in np.flatnonzero(~is_large)]
     out.large_bucket[rule.rule_id] = sorted(names[gi] for gi in large)
     if small:
         cons.append((f"issuers outside the large bucket <= {a_cap:.6g} of total assets",
                      ctx.rows(ctx.k * G[small], a_cap)))
-        rows, caps = [], []
-        for gi in small:
-            voting_idx = np.flatnonzero(G[gi] * vmask)
-            d = denom.get(names[gi], float("nan"))
-            if len(voting_idx) and not np.isnan(d):
-                rows.append((voting_idx, ctx.units_per_w[voting_idx]))
-                caps.append(v_cap * d)
-        if rows:
-            cons.append((f"{len(rows)} issuers outside the large bucket: units <= {v_cap:.6g} of their voting "
-                         f"securities", ctx.rows(ctx.block(rows), np.array(caps))))
+        capped = np.array(small)[has_v[small] & ~np.isnan(d[small])]
+        if len(capped):
+            cons.append((f"{len(capped)} issuers outside the large bucket: units <= {v_cap:.6g} of their voting "
+                         f"securities", ctx.rows(GV[capped] * ctx.units_per_w[None, :], v_cap * d[capped])))
     l_cap = 1.0 - float(params["bucket_min"]) - float(buf.get("bucket", 0.0)) - ctx.other / ctx.ta - NUMERIC_MARGIN
     if large:
         row = G[large].sum(axis=0)
@@ -345,34 +355,24 @@ def _c_ric_bii(ctx, params, cons, out, cands, rule) -> None:
     buf = params.get("compile_buffer", {})
     m = ctx.mask(~s["asset_type"].eq("government") & ~(s["asset_type"].eq("investment_company") & s["is_ric"]))
     names, G = ctx.groups(s["issuer_id"], m)
-    denom = ctx.voting_denominator()
-    vmask = s["is_voting"].to_numpy(bool)
     c_cap = _cap(params["control_voting"], buf.get("control_voting", 0.0))
-    controlled: list[int] = []
-    rows, caps = [], []
-    for gi, issuer in enumerate(names):
-        vidx = np.flatnonzero(G[gi] * vmask)
-        if not len(vidx):
-            continue
-        d = denom.get(issuer, float("nan"))
-        if np.isnan(d) and ctx.skip_missing:
-            continue
-        cur = float((ctx.w0[vidx] * ctx.units_per_w[vidx]).sum()) / d if not np.isnan(d) else float("nan")
-        if np.isnan(d) or cur > c_cap:
-            controlled.append(gi)
-        else:
-            rows.append((vidx, ctx.units_per_w[vidx]))
-            caps.append(c_cap * d)
-    if rows:
-        cons.append((f"{len(rows)} issuers below control ({c_cap:.6g} of voting securities)",
-                     ctx.rows(ctx.block(rows), np.array(caps))))
+    GV, has_v, d, cur = ctx.voting_rows(names, G)
+    known = ~np.isnan(d)
+    consider = has_v & (known | (not ctx.skip_missing))
+    with np.errstate(invalid="ignore"):
+        ctl = consider & (~known | (cur > c_cap))
+    controlled = [int(gi) for gi in np.flatnonzero(ctl)]
+    below = np.flatnonzero(consider & ~ctl)
+    if len(below):
+        cons.append((f"{len(below)} issuers below control ({c_cap:.6g} of voting securities)",
+                     ctx.rows(GV[below] * ctx.units_per_w[None, :], c_cap * d[below])))
     if len(controlled) < 1:
         return
     g_cap = _cap(params["group_max_assets"], buf.get("group_assets", 0.0))
-    group_of = {}
-    for gi in controlled:
-        lab = s.loc[G[gi] > 0, "ric_business_group"].dropna()
-        group_of[gi] = str(lab.iloc[0]) if len(lab) else None
+    # each controlled issuer's first declared business group (None when none of its securities declares one)
+    declared = s.loc[m & s["ric_business_group"].notna().to_numpy(), ["issuer_id", "ric_business_group"]]
+    first_label = declared["ric_business_group"].groupby(declared["issuer_id"].astype(str)).first()
+    group_of = {gi: (str(first_label[names[gi]]) if names[gi] in first_label.index else None) for gi in controlled}
     unknown = np.zeros(ctx.n)
     for gi, lab in group_of.items():
         if lab is None and not ctx.skip_missing:
@@ -447,26 +447,21 @@ def _c_liquidity(ctx, params, cons, out, cands, rule) -> None:
 def _voting_caps(ctx: _Ctx, mask: np.ndarray, limit: float, buffer: float, what: str, cons) -> None:
     """Units of each issuer's voting securities (within ``mask``) <= (limit - buffer) * outstanding."""
     s = ctx.sec
-    denom = ctx.voting_denominator()
     cap = _cap(limit, buffer)
     vm = mask & s["is_voting"].to_numpy(bool)
     names, G = ctx.groups(s["issuer_id"], vm)
-    rows, caps = [], []
-    for gi, issuer in enumerate(names):
-        idx = np.flatnonzero(G[gi])
-        d = denom.get(issuer, float("nan"))
-        if np.isnan(d):
-            _no_increase_missing(ctx, idx, f"{issuer}: voting securities outstanding unknown, no increase", cons)
-            continue
-        cur = float((ctx.w0[idx] * ctx.units_per_w[idx]).sum()) / d
-        if cur <= cap:
-            rows.append((idx, ctx.units_per_w[idx]))
-            caps.append(cap * d)
-        else:
-            _no_increase(ctx, idx, f"{issuer}: {what} above cap today, no increase", cons)
-    if rows:
-        cons.append((f"{len(rows)} issuers: {what} <= {cap:.6g}", ctx.rows(ctx.block(rows),
-                                                                      np.array(caps))))
+    if not names:
+        return
+    GV, has_v, d, cur = ctx.voting_rows(names, G)
+    for gi in np.flatnonzero(np.isnan(d)):
+        _no_increase_missing(ctx, np.flatnonzero(G[gi]), f"{names[gi]}: voting securities outstanding unknown, "
+                             f"no increase", cons)
+    for gi in np.flatnonzero(~np.isnan(d) & (cur > cap)):
+        _no_increase(ctx, np.flatnonzero(G[gi]), f"{names[gi]}: {what} above cap today, no increase", cons)
+    ok = np.flatnonzero(~np.isnan(d) & (cur <= cap))
+    if len(ok):
+        cons.append((f"{len(ok)} issuers: {what} <= {cap:.6g}", ctx.rows(G[ok] * ctx.units_per_w[None, :],
+                                                                      cap * d[ok])))
 
 
 def _counted_funds(ctx: _Ctx) -> np.ndarray:

@@ -288,11 +288,10 @@ class IRC851b3Bii(Rule):
         voting = pd.concat([voting, pd.Series(0.0, index=val.index.difference(voting.index))])
         controlled = set(controlled_issuers(pos, ctrl, self.tol_units))
         surely = [i for i in val.index if i in controlled]
-        maybe = [i for i in val.index if pd.isna(voting.get(i))]
-        group_of: dict[str, str | None] = {}
-        for i in surely + maybe:
-            g = p.loc[p["issuer_id"] == i, "ric_business_group"].dropna()
-            group_of[i] = str(g.iloc[0]) if len(g) else None
+        maybe = list(val.index[voting.reindex(val.index).isna().to_numpy()])
+        declared = p.loc[p["ric_business_group"].notna(), ["issuer_id", "ric_business_group"]]
+        first = declared["ric_business_group"].groupby(declared["issuer_id"]).first()
+        group_of: dict[str, str | None] = {i: (str(first[i]) if i in first.index else None) for i in surely + maybe}
 
         def groups(members: list[str], lump_unknown: bool) -> dict[str, list[str]]:
             out: dict[str, list[str]] = {}
@@ -529,10 +528,12 @@ class Rule22e4Illiquid(Rule):
         return Measurement(value=(ill_v + unk_v) / nav, best=ill_v / nav, limit=limit, kind="max", basis_usd=nav,
                            contributors=frozenset(pos.index[ill | unk]), unknown=tuple(sorted(pos.index[unk])),
                            over=self.usd_over(ill_v + unk_v, limit, nav), best_over=self.usd_over(ill_v, limit, nav),
-                           details=tuple({"subject": s, "liquidity_class": lc.at[s, "liquidity_class"],
-                                          "days_to_sell": float(lc.at[s, "days_to_sell"]),
-                                          "value_usd": float(pos.at[s, "value_usd"])}
-                                         for s in pos.index[asset]),
+                           details=tuple({"subject": s, "liquidity_class": c, "days_to_sell": float(d),
+                                          "value_usd": float(v)}
+                                         for s, c, d, v in zip(pos.index[asset],
+                                                               lc.loc[asset, "liquidity_class"].to_numpy(object),
+                                                               lc.loc[asset, "days_to_sell"].to_numpy(float),
+                                                               pos.loc[asset, "value_usd"].to_numpy(float))),
                            note="classes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
