@@ -42,6 +42,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from .calendar import add_months, cure_deadline, is_quarter_end_test_date, quarter_end
+from .data_age import book_for_rule
 from .inputs import Book
 from .rules import InternalTurnover, Measurement, Rule, RuleSet, canonical_json, tolerances
 
@@ -203,9 +204,13 @@ def _status(rule: Rule, m: Measurement) -> tuple[str, list[str]]:
 
 
 def _evaluate(rule: Rule, book: Book, previous: Book | None) -> Measurement:
+    """The rule's measurement on the book as the rule may read it: data older than the rule's maximum age
+    (:mod:`compliance.data_age`) are missing for it; the note says which."""
     if isinstance(rule, InternalTurnover):
         return rule.measure_trades(book, previous)
-    return rule.measure(book)
+    rbook, note = book_for_rule(book, rule.config, rule.rule_id)
+    m = rule.measure(rbook)
+    return replace(m, note=(m.note + "; " if m.note else "") + note) if note else m
 
 
 def check_book(book: Book, rules: RuleSet, previous: Book | None = None, *,

@@ -47,6 +47,7 @@ still reports the rules it cannot evaluate as ``not_evaluable``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Iterable, Mapping
 
 import cvxpy as cp
@@ -54,6 +55,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .data_age import mask_stale
 from .inputs import ComplianceInputError, normalize_securities
 from .rules import RuleSet, mmf_status, security_flag
 
@@ -218,13 +220,15 @@ def compile_rules(
     borrowings_usd: float = 0.0,
     large_candidates: Iterable[str] = (),
     missing_data: str = "worst_case",
+    as_of: date | None = None,
 ) -> CompiledRules:
     """Compile ``rules`` into linear constraints on ``w`` (see the module docstring).
 
     ``securities`` rows are in the order of ``w`` and follow the input schema of :mod:`compliance.inputs`, with a
     ``price`` column or ``prices``; ``current_weights`` are today's holdings as fractions of NAV (same order).
     ``missing_data``: ``"worst_case"`` (trading: missing data constrain as the checker's worst case) or ``"skip"``
-    (research: constraints that exist only because a datum is missing are left out).
+    (research: constraints that exist only because a datum is missing are left out). ``as_of``: the decision date;
+    with it, a datum older than a rule's maximum age (:mod:`compliance.data_age`) is missing for that rule.
     """
     if missing_data not in MISSING_DATA_MODES:
         raise ValueError(f"missing_data must be one of {MISSING_DATA_MODES}, got {missing_data!r}")
@@ -253,7 +257,13 @@ def compile_rules(
             continue
         params = rule.params
         cons: list[tuple[str, cp.Constraint]] = []
-        fn(ctx, params, cons, out, cands, rule)
+        rsec, aged = mask_stale(sec, cfg, rule.rule_id, as_of)
+        rctx = ctx if not aged else _Ctx(w, rsec, w0, float(nav_usd), ta, float(borrowings_usd),
+                                         float(other_assets_usd), cfg, missing_data)
+        if aged:
+            out.notes.append(f"{rule.rule_id}: " + "; ".join(f"{d} older than the rule's maximum age for "
+                                                             f"{len(ids)} securities" for d, ids in aged.items()))
+        fn(rctx, params, cons, out, cands, rule)
         for desc, c in cons:
             lin = isinstance(c, _Lin)
             out.constraints.append(TaggedConstraint(

@@ -28,6 +28,9 @@ Securities table (one row per security; extra columns are allowed and travel alo
 ``is_securities_related`` (bool, optional)  the issuer derived more than 15% of gross revenues from
                              securities-related activities (Rule 12d3-1); supplied as data.
 ``adv_shares`` (float, nullable, optional)  average daily trading volume in units (Rule 22e-4 classification).
+``shares_outstanding_asof``, ``issuer_voting_securities_asof``, ``adv_shares_asof`` (date, nullable, optional)
+                             the date each of those data is as of; a rule treats a datum older than its maximum
+                             age (config ``data_max_age_calendar_days``, :mod:`compliance.data_age`) as missing.
 ``settlement_days`` (float, optional)  business days to settle a sale; default per asset type from the config.
 ``liquidity_class`` (str, nullable, optional)  a classification supplied by a vendor or the liquidity risk
                              program administrator (highly/moderately/less/illiquid); overrides the ADV model.
@@ -273,6 +276,18 @@ def normalize_securities(securities: pd.DataFrame, config: Mapping[str, Any]) ->
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise ComplianceInputError("value out of range", path=table, row=i + 2, column=col,
                                        expected="a number > 0 or null", got=df[col].iloc[i])
+    for datum in ("shares_outstanding", "issuer_voting_securities", "adv_shares"):
+        col = f"{datum}_asof"
+        if col not in df.columns:
+            continue
+        parsed = pd.to_datetime(df[col], errors="coerce")
+        bad = df[col].notna().to_numpy() & parsed.isna().to_numpy() \
+            & ~df[col].astype(str).isin(["NaT", "nan", "None", ""]).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ComplianceInputError("date does not parse", path=table, row=i + 2, column=col,
+                                       expected="an ISO date or null", got=df[col].iloc[i])
+        df[col] = parsed
     settle_default = config["liquidity"]["default_settlement_days"]
     df["settlement_days"] = df["settlement_days"].fillna(df["asset_type"].map(settle_default)).astype(float)
     if "liquidity_class" not in df.columns:

@@ -105,10 +105,16 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def validate_config(cfg: Mapping[str, Any], source: str = "config") -> None:
+    from .data_age import validate as validate_ages
+
     for key in ("version", "fund", "tolerance", "classification", "liquidity", "rules"):
         if key not in cfg:
             raise ConfigError(f"{source}: missing key {key!r}")
     tolerances(cfg, source)
+    try:
+        validate_ages(cfg, set(RULE_CLASSES), source)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     for rid, params in cfg["rules"].items():
         if rid not in RULE_CLASSES:
             raise ConfigError(f"{source}: rules.{rid}: unknown rule id; known: {sorted(RULE_CLASSES)}")

@@ -58,7 +58,7 @@ def securities_table(master: pd.DataFrame, prices: pd.Series) -> pd.DataFrame:
     """The compliance input schema (:mod:`compliance.inputs`) from the securities master. Every security of the
     universe qualifies for the fund's name test (the prospectus defines the investable universe as the economy the
     name describes)."""
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "security_id": master.index.astype(str),
         "issuer_id": master["issuer_id"].astype(str).to_numpy(),
         "asset_type": np.where(master["type"].eq("etf"), "investment_company", "equity"),
@@ -68,32 +68,47 @@ def securities_table(master: pd.DataFrame, prices: pd.Series) -> pd.DataFrame:
         "qualifies_for_name": True,
         "price": prices.reindex(master.index).to_numpy(float),
     })
+    # as-of dates of the dated data, for the rules' maximum ages (compliance.data_age): the shares-outstanding
+    # snapshot; for ADV the last day of the measured window, or the market-cap snapshot behind the fallback
+    if "shares_outstanding_asof" in master.columns:
+        out["shares_outstanding_asof"] = pd.to_datetime(master["shares_outstanding_asof"]).to_numpy()
+    if "adv_basis" in master.columns:
+        from compliance.liquidity import BASIS_FALLBACK, BASIS_MEASURED
+
+        nat = np.datetime64("NaT", "ns")
+        adv_asof = pd.to_datetime(master.get("adv_asof")).to_numpy("datetime64[ns]") \
+            if "adv_asof" in master.columns else np.full(len(master), nat)
+        cap_asof = pd.to_datetime(master.get("market_cap_asof")).to_numpy("datetime64[ns]") \
+            if "market_cap_asof" in master.columns else np.full(len(master), nat)
+        out["adv_shares_asof"] = np.where(master["adv_basis"].eq(BASIS_MEASURED).to_numpy(), adv_asof,
+                                          np.where(master["adv_basis"].eq(BASIS_FALLBACK).to_numpy(), cap_asof, nat))
+    return out
 
 
 _LAST_ROWS: dict[str, Any] = {}
 
 
 def linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_usd: float,
-                missing_data: str = "worst_case") -> LinearRows:
+                missing_data: str = "worst_case", as_of: date | None = None) -> LinearRows:
     """``missing_data``: ``worst_case`` (trading) or ``skip`` (research: see :func:`compliance.compile.compile_rules`).
 
     The last result is kept and returned for identical inputs (same rules, securities table, weights, NAV and mode):
     the optimizer asks again after growing its row blocks, and compiling the rules is the costliest step of a day."""
-    key = (rules.hash, float(nav_usd), missing_data, np.asarray(w0, dtype=float).tobytes(),
+    key = (rules.hash, float(nav_usd), missing_data, as_of, np.asarray(w0, dtype=float).tobytes(),
            pd.util.hash_pandas_object(securities.astype(str), index=True).to_numpy().tobytes(),
            tuple(securities.columns))
     if _LAST_ROWS.get("key") == key:
         return _LAST_ROWS["rows"]
-    out = _linear_rows(rules, securities, w0, nav_usd, missing_data)
+    out = _linear_rows(rules, securities, w0, nav_usd, missing_data, as_of)
     _LAST_ROWS.update(key=key, rows=out)
     return out
 
 
 def _linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_usd: float,
-                 missing_data: str) -> LinearRows:
+                 missing_data: str, as_of: date | None = None) -> LinearRows:
     n = len(securities)
     wv = cp.Variable(n)
-    compiled = compile_rules(wv, securities, w0, nav_usd, rules, missing_data=missing_data)
+    compiled = compile_rules(wv, securities, w0, nav_usd, rules, missing_data=missing_data, as_of=as_of)
     blocks: dict[bool, tuple[list, list]] = {True: ([], []), False: ([], [])}
     turnover_cap = None
     used: set[str] = set()

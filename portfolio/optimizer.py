@@ -269,7 +269,8 @@ class Policy:
             prices = last.reindex(u.index).where(lambda s: s > 0)
             table = fund_rules.securities_table(master, prices.fillna(1.0))
             rows = fund_rules.linear_rows(self.rules, table, w0v, nav_usd,
-                                          "skip" if self.config.compliance == "evaluable" else "worst_case")
+                                          "skip" if self.config.compliance == "evaluable" else "worst_case",
+                                          as_of=t.date())
             ub_hard = np.minimum(ub_hard, np.clip(rows.ub_hard, 0, BIG))
             ub_int = np.clip(rows.ub_internal, 0, BIG)
             if rows.turnover_cap is not None:
