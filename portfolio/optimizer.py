@@ -378,10 +378,21 @@ class Policy:
         day = self.prepare(t, w0, nav_usd)
         self.last_day = day
         t0 = time.perf_counter()
-        status, solver = self._solve()
         relaxed: list[str] = []
         notes = list(day["notes"])
-        for name in (RELAX_ORDER_BENCHMARK if self.relative else RELAX_ORDER):
+        order = list(RELAX_ORDER_BENCHMARK if self.relative else RELAX_ORDER)
+        # one-way turnover >= |1'w - 1'w0| / 2: when the investment level alone needs more than the turnover cap
+        # (e.g. the first day, from cash) the program is infeasible until turnover is relaxed; relax it without
+        # solving first (the same outcome, one solve fewer)
+        s0 = float(np.sum(self.p["w0"].value))
+        need = 0.5 * max(float(self.p["min_invested"].value) - s0, s0 - float(self.p["max_invested"].value), 0.0)
+        if order[0] == "turnover" and need > float(self.p["turnover"].value) + 1e-9:
+            relaxed.append(order.pop(0))
+            self._relax("turnover")
+            notes.append(f"turnover relaxed before solving: reaching the investment level needs one-way turnover of "
+                         f"at least {need:.4f}")
+        status, solver = self._solve()
+        for name in order:
             if status != cp.INFEASIBLE:
                 break
             relaxed.append(name)
