@@ -29,9 +29,10 @@ figure for a decision on date D uses only data dated strictly before D:
   new one. :func:`ticker_renames` finds the changes from the data: B (in the price panel) starts an interval on S
   although the constituents table dates B's company's addition to the index well before S (``date_added + 7 days <
   S``), A (not in the panel) ends an interval within 4 days of S, and either A's name in the financials snapshots
-  and B's name share their first significant word, or A is the only interval ending then and A's last snapshot
-  price is within [0.8, 1.25] x B's adjusted close on that date (same share, less dividends since). A's interval,
-  snapshots, volumes and splits dated before S are then B's. Changes the data cannot show (no name match, no price)
+  and B's name share their first significant word, or A is the only interval ending then whose share price matches
+  B's: its last snapshot price within [0.8, 1.25] x B's adjusted close on that date (the same share less the
+  dividends paid since) and the ratio stable within 10% over at least two snapshots in the 400 days before.
+  A's interval, snapshots, volumes and splits dated before S are then B's. Changes the data cannot show (no name match, no price)
   stay as they are: counted as unpriced members and named.
 
 ``python -m portfolio.sp500_pit calibrate [home]`` (default ``$ECONGRAPH_HOME``) prints the calibration table of the fallback turnover (measured
@@ -73,6 +74,8 @@ def wide(df: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFram
 
 RENAME_WINDOW_DAYS = 4
 RENAME_PRICE_BAND = (0.8, 1.25)
+RENAME_STABLE_DAYS = 400
+RENAME_STABLE_SPREAD = 1.10
 _NAME_STOP = {"inc", "corp", "corporation", "co", "company", "the", "plc", "ltd", "group", "holdings", "and",
               "limited", "sa", "nv", "class"}
 
@@ -107,18 +110,38 @@ def ticker_renames(intervals: pd.DataFrame, constituents: pd.DataFrame, fin: pd.
         same = [a for a in cand["identifier"] if word and _first_word(last_name.get(a)) == word]
         if len(set(same)) == 1:
             pick, why = same[0], f"same name ({last_name.get(same[0])!r} / {names.get(new)!r})"
-        elif len(cand) == 1:
-            a = cand["identifier"].iloc[0]
-            fa = fin[(fin["identifier"] == a) & (fin["snapshot_date"] < start)]
-            if len(fa) and new in adj_prices.columns:
-                d = fa["snapshot_date"].iloc[-1]
-                px = adj_prices[new].loc[:d].dropna()
-                ratio = float(fa["price_usd"].iloc[-1]) / float(px.iloc[-1]) if len(px) else float("nan")
-                if RENAME_PRICE_BAND[0] <= ratio <= RENAME_PRICE_BAND[1]:
-                    pick, why = a, f"only interval ending then; price {ratio:.3f} x the new ticker's on {d.date()}"
-        if pick is not None:
+        elif new in adj_prices.columns:
+            priced = {}
+            for a in dict.fromkeys(cand["identifier"]):
+                ev = _same_share(fin[(fin["identifier"] == a) & (fin["snapshot_date"] < start)], adj_prices[new])
+                if ev is not None:
+                    priced[a] = ev
+            if len(priced) == 1:
+                pick, why = next(iter(priced.items()))
+        if pick is not None and pick not in {r["old"] for r in rows}:
             rows.append({"old": pick, "new": new, "date": start, "evidence": why})
     return pd.DataFrame(rows, columns=["old", "new", "date", "evidence"])
+
+
+def _same_share(fa: pd.DataFrame, px: pd.Series) -> str | None:
+    """Evidence that the old ticker's snapshot prices ``fa`` are the new ticker's share (``px``: its adjusted close):
+    at least two snapshots in the last ``RENAME_STABLE_DAYS`` before the last one, the last price within
+    ``RENAME_PRICE_BAND`` x the adjusted close, and the ratio stable over them (max / min <= ``RENAME_STABLE_SPREAD``:
+    only dividends paid since separate a raw from an adjusted price); None otherwise."""
+    if len(fa) == 0:
+        return None
+    last = fa["snapshot_date"].iloc[-1]
+    fa = fa[fa["snapshot_date"] >= last - pd.Timedelta(days=RENAME_STABLE_DAYS)]
+    p = px.dropna()
+    pos = p.index.searchsorted(pd.DatetimeIndex(fa["snapshot_date"]), side="right") - 1
+    if len(fa) < 2 or (pos < 0).any():
+        return None
+    r = fa["price_usd"].to_numpy(float) / p.to_numpy(float)[pos]
+    if not np.isfinite(r).all() or not (RENAME_PRICE_BAND[0] <= r[-1] <= RENAME_PRICE_BAND[1]) \
+            or r.max() / r.min() > RENAME_STABLE_SPREAD:
+        return None
+    return (f"price {r[-1]:.3f} x the new ticker's adjusted close on {last.date()}, ratio stable within "
+            f"{r.max() / r.min() - 1:.1%} over {len(r)} snapshots")
 
 
 def _apply_renames(df: pd.DataFrame, renames: pd.DataFrame, date_col: str) -> pd.DataFrame:

@@ -169,16 +169,24 @@ def test_ticker_change_rules_on_small_tables():
     # NEWCO's company was a member before its interval and OLD shares its name; ADDED is a new addition (dated on
     # its interval), NEWX's predecessor is ambiguous (two intervals end, neither name matches): left alone
     assert r[["old", "new"]].values.tolist() == [["OLD", "NEWCO"]]
-    # a single predecessor without a name match needs the price within the band
-    iv2 = iv[iv["identifier"] != "GONE"]
-    fin2 = fin.assign(name=["Zzz", "Gone Co", "Alpha Old", "Other"])
-    assert ticker_renames(iv2, cons, fin2, px)[["old", "new"]].values.tolist() == [["OLD", "NEWCO"]]
-    assert ticker_renames(iv2, cons, fin2, px * 2).empty
+    # without a name match: the one predecessor whose share price matches (within the band, stable ratio)
+    fin2 = pd.concat([fin, fin.assign(snapshot_date=d("2019-09-01"))]).assign(
+        name=["Zzz", "Gone Co", "Alpha Old", "Other"] * 2)
+    fin2.loc[(fin2["identifier"] == "GONE") & (fin2["snapshot_date"] == d("2019-09-01")), "price_usd"] = 30.0
+    px2 = pd.DataFrame({"NEWCO": [10.5, 10.4], "ADDED": [10.0, 10.0], "NEWX": [10.0, 10.0]},
+                       index=[d("2019-05-31"), d("2019-08-30")])
+    assert ticker_renames(iv, cons, fin2, px2)[["old", "new"]].values.tolist() == [["OLD", "NEWCO"]]
+    assert ticker_renames(iv, cons, fin2, px2 * 2).empty  # no share price matches
+    # GONE matches as well (its ratio is stable too): ambiguous, left alone
+    fin3 = fin2.copy()
+    fin3.loc[fin3["identifier"] == "GONE", "price_usd"] = 10.2
+    assert ticker_renames(iv, cons, fin3, px2).empty
 
 
 def test_ticker_changes_on_real_data(sp500):
     r = sp500.pit.renames.set_index("old")["new"]
-    assert r["BK"] == "BNY" and r["FI"] == "FISV" and r["MMC"] == "MRSH"
+    assert r["BK"] == "BNY" and r["FI"] == "FISV" and r["MMC"] == "MRSH" and r["FB"] == "META"
+    assert sp500.eligible(pd.Timestamp("2020-06-01"))["META"]  # a member as FB then
     # additions on a day of removals are not mistaken for ticker changes
     assert not sp500.pit.renames["new"].isin(["DASH", "TKO", "EXE", "WSM", "APO"]).any()
     d = pd.Timestamp("2025-01-02")
