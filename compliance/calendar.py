@@ -30,9 +30,16 @@ def add_business_days(d: date, n: int) -> date:
     return (ts + n * _bday()).date()
 
 
+@lru_cache(maxsize=None)
+def _holidays(year: int) -> frozenset[date]:
+    """US federal holidays (observed) of one year; computed per year, not over the calendar's whole range."""
+    days = USFederalHolidayCalendar().holidays(pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31))
+    return frozenset(d.date() for d in days)
+
+
 def is_business_day(d: date) -> bool:
-    ts = pd.Timestamp(d)
-    return bool(_bday().is_on_offset(ts))
+    d = d.date() if isinstance(d, pd.Timestamp) else d
+    return d.weekday() < 5 and d not in _holidays(d.year)
 
 
 def _month_end(y: int, m: int) -> date:

@@ -35,13 +35,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any, Mapping
 
 import pandas as pd
 
 from .calendar import add_months, cure_deadline, is_quarter_end_test_date, quarter_end
+from .data_age import book_for_rule
 from .inputs import Book
 from .rules import InternalTurnover, Measurement, Rule, RuleSet, canonical_json, tolerances
 
@@ -83,7 +84,8 @@ class RuleResult:
     over_unit: str = "USD"
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        # shallow: the fields hold plain values, lists and dicts (no nested dataclass), which _jsonable copies
+        return _jsonable({f.name: getattr(self, f.name) for f in fields(self)})
 
 
 @dataclass
@@ -108,7 +110,7 @@ class CheckResult:
         return {r.rule_id: r for r in self.results}
 
     def to_dict(self) -> dict[str, Any]:
-        d = _jsonable({k: v for k, v in asdict(self).items() if k != "results"})
+        d = _jsonable({f.name: getattr(self, f.name) for f in fields(self) if f.name != "results"})
         d["rules"] = [r.to_dict() for r in self.results]
         d["summary"] = {s: sum(r.status == s for r in self.results) for s in STATUSES}
         d["summary"]["violations"] = len(self.violations)
@@ -202,9 +204,13 @@ def _status(rule: Rule, m: Measurement) -> tuple[str, list[str]]:
 
 
 def _evaluate(rule: Rule, book: Book, previous: Book | None) -> Measurement:
+    """The rule's measurement on the book as the rule may read it: data older than the rule's maximum age
+    (:mod:`compliance.data_age`) are missing for it; the note says which."""
     if isinstance(rule, InternalTurnover):
         return rule.measure_trades(book, previous)
-    return rule.measure(book)
+    rbook, note = book_for_rule(book, rule.config, rule.rule_id)
+    m = rule.measure(rbook)
+    return replace(m, note=(m.note + "; " if m.note else "") + note) if note else m
 
 
 def check_book(book: Book, rules: RuleSet, previous: Book | None = None, *,

@@ -34,127 +34,38 @@ get no coefficient); those whose conditions are not on record are counted (worst
 fund's policy row keeps non-conforming ones from growing. IRC s.851(b)(3)(B)(iii): flagged qualified publicly traded
 partnerships (and unknown flags, unless skipped) together <= 25% - buffer of total assets.
 
+Row blocks: every linear rule states its constraint as a sparse row block ``A @ w <= b`` (``scipy.sparse`` CSR,
+``A``: m x n, ``b``: m), one block per compiled constraint. The optimizer reads the blocks directly
+(:mod:`portfolio.fund_rules` stacks them into one matrix per severity); the cvxpy form ``A @ w <= b`` (one vectorised
+constraint per block) is built only when asked for (``TaggedConstraint.constraint``, ``CompiledRules.as_list``), so a
+day's compile costs array work, not expression trees.
+
+The compiler lives in three modules: the records, the day's arrays and the row helpers
+(:mod:`compliance.compile_base`), the diversification, concentration, names and liquidity compilers (here) and
+those of the fund-of-funds, securities-related, derivatives, prospectus and internal rules
+(:mod:`compliance.compile_funds`), as the rules themselves are split between :mod:`compliance.rules` and
+:mod:`compliance.rules_funds`.
+
 ``missing_data="skip"`` (research backtests, never the default) leaves out instead every constraint that exists only
 because a datum is missing: such securities are constrained by the rules whose data exist, and the exact checker
 still reports the rules it cannot evaluate as ``not_evaluable``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Iterable, Mapping
 
 import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from .compile_base import (MISSING_DATA_MODES, NUMERIC_MARGIN, CompiledRules, TaggedConstraint, _cap,  # noqa: F401
+                           _Ctx, _group_caps, _Lin, _no_increase)
+from .compile_funds import (_c_12d1_1, _c_12d1_i, _c_12d1_ii, _c_12d1_iii, _c_12d3_assets, _c_12d3_debt,
+                            _c_12d3_equity, _c_18f4, _c_large_40, _c_max_weight, _c_ric_biii, _c_turnover)
+from .data_age import mask_stale
 from .inputs import ComplianceInputError, normalize_securities
-from .rules import RuleSet, mmf_status, security_flag
-
-#: Extra margin below every compiled cap, above the solvers' feasibility tolerance.
-NUMERIC_MARGIN = 1e-6
-#: How constraints treat missing data: the checker's worst case (default) or not at all (research).
-MISSING_DATA_MODES = ("worst_case", "skip")
-
-
-@dataclass(frozen=True)
-class TaggedConstraint:
-    """One compiled constraint. Linear ones also carry their rows ``a @ w <= b`` (``a``: m x n, ``b``: m), which the
-    optimizer loads into its Parameters without differentiating the cvxpy expression; ``a`` is None otherwise."""
-
-    rule_id: str
-    severity: str
-    relaxable: bool
-    priority: int | None
-    description: str
-    constraint: cp.Constraint
-    a: np.ndarray | None = field(default=None, compare=False, repr=False)
-    b: np.ndarray | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class _Lin:
-    """Rows ``A @ w <= b`` before they become a cvxpy constraint."""
-
-    A: np.ndarray
-    b: np.ndarray
-
-
-@dataclass
-class CompiledRules:
-    constraints: list[TaggedConstraint] = field(default_factory=list)
-    large_bucket: dict[str, list[str]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def as_list(self, include_relaxable: bool = True) -> list[cp.Constraint]:
-        return [t.constraint for t in self.constraints if include_relaxable or not t.relaxable]
-
-    def by_rule(self, rule_id: str) -> list[TaggedConstraint]:
-        return [t for t in self.constraints if t.rule_id == rule_id]
-
-
-class _Ctx:
-    """Precomputed arrays for one universe and day."""
-
-    def __init__(self, w: cp.Variable, sec: pd.DataFrame, w0: np.ndarray, nav: float, ta: float,
-                 borrowings: float, other_assets: float, config: Mapping[str, Any],
-                 missing_data: str = "worst_case") -> None:
-        self.w, self.sec, self.w0, self.nav, self.ta = w, sec, w0, nav, ta
-        self.skip_missing = missing_data == "skip"
-        self._denominator: dict[str, float] | None = None
-        self.borrowings, self.other = borrowings, other_assets
-        self.config = config
-        self.k = nav / ta  # NAV fraction -> total-assets fraction
-        self.price = sec["price"].to_numpy(float)
-        self.units_per_w = nav / self.price  # units held per unit of weight
-        self.n = len(sec)
-
-    def mask(self, cond: pd.Series) -> np.ndarray:
-        return cond.to_numpy(bool)
-
-    # linear rows a @ w <= b over the whole weight vector
-    def rows(self, A: np.ndarray, b) -> _Lin:
-        A = np.atleast_2d(np.asarray(A, dtype=float))
-        return _Lin(A, np.broadcast_to(np.asarray(b, dtype=float), (A.shape[0],)).copy())
-
-    def sel(self, idx) -> np.ndarray:
-        """One row per index: picks ``w[idx]``."""
-        idx = np.asarray(idx, dtype=int).reshape(-1)
-        A = np.zeros((len(idx), self.n))
-        A[np.arange(len(idx)), idx] = 1.0
-        return A
-
-    def dot(self, idx, coef) -> np.ndarray:
-        """One row: ``coef @ w[idx]``."""
-        a = np.zeros(self.n)
-        a[np.asarray(idx, dtype=int).reshape(-1)] = coef
-        return a
-
-    def groups(self, keys: pd.Series, mask: np.ndarray) -> tuple[list[str], np.ndarray]:
-        """Membership matrix G (groups x n) for securities in ``mask`` grouped by ``keys``."""
-        names = sorted({str(k) for k, m in zip(keys, mask) if m})
-        index = {g: i for i, g in enumerate(names)}
-        G = np.zeros((len(names), self.n))
-        for j, (k, m) in enumerate(zip(keys, mask)):
-            if m:
-                G[index[str(k)], j] = 1.0
-        return names, G
-
-    def voting_denominator(self) -> dict[str, float]:
-        """Issuer -> outstanding voting securities (NaN when unknown), as the checker reads them: the issuer's
-        ``issuer_voting_securities`` when given, else its one voting class's ``shares_outstanding``."""
-        if self._denominator is None:
-            sec = self.sec[self.sec["is_voting"].astype(bool)]
-            key = sec["issuer_id"]
-            total = pd.to_numeric(sec["issuer_voting_securities"], errors="coerce").groupby(key).max()
-            single = pd.to_numeric(sec["shares_outstanding"], errors="coerce").groupby(key).first()
-            single = single.where(key.groupby(key).size() == 1)
-            d = total.where(total.notna(), single)
-            self._denominator = {str(k): float(v) for k, v in d.items()}
-        return self._denominator
-
-
-def _cap(limit: float, buffer: float) -> float:
-    return float(limit) - float(buffer) - NUMERIC_MARGIN
+from .rules import RuleSet
 
 
 def compile_rules(
@@ -170,13 +81,15 @@ def compile_rules(
     borrowings_usd: float = 0.0,
     large_candidates: Iterable[str] = (),
     missing_data: str = "worst_case",
+    as_of: date | None = None,
 ) -> CompiledRules:
     """Compile ``rules`` into linear constraints on ``w`` (see the module docstring).
 
     ``securities`` rows are in the order of ``w`` and follow the input schema of :mod:`compliance.inputs`, with a
     ``price`` column or ``prices``; ``current_weights`` are today's holdings as fractions of NAV (same order).
     ``missing_data``: ``"worst_case"`` (trading: missing data constrain as the checker's worst case) or ``"skip"``
-    (research: constraints that exist only because a datum is missing are left out).
+    (research: constraints that exist only because a datum is missing are left out). ``as_of``: the decision date;
+    with it, a datum older than a rule's maximum age (:mod:`compliance.data_age`) is missing for that rule.
     """
     if missing_data not in MISSING_DATA_MODES:
         raise ValueError(f"missing_data must be one of {MISSING_DATA_MODES}, got {missing_data!r}")
@@ -205,48 +118,24 @@ def compile_rules(
             continue
         params = rule.params
         cons: list[tuple[str, cp.Constraint]] = []
-        fn(ctx, params, cons, out, cands, rule)
+        rsec, aged = mask_stale(sec, cfg, rule.rule_id, as_of)
+        rctx = ctx if not aged else _Ctx(w, rsec, w0, float(nav_usd), ta, float(borrowings_usd),
+                                         float(other_assets_usd), cfg, missing_data)
+        if aged:
+            out.notes.append(f"{rule.rule_id}: " + "; ".join(f"{d} older than the rule's maximum age for "
+                                                             f"{len(ids)} securities" for d, ids in aged.items()))
+        fn(rctx, params, cons, out, cands, rule)
         for desc, c in cons:
-            a = b = None
-            if isinstance(c, _Lin):
-                a, b, c = c.A, c.b, c.A @ w <= c.b
+            lin = isinstance(c, _Lin)
             out.constraints.append(TaggedConstraint(
                 rule_id=rule.rule_id, severity=rule.severity, relaxable=rule.severity == "internal",
                 priority=params.get("relax_priority") if rule.severity == "internal" else None,
-                description=desc, constraint=c, a=a, b=b))
+                description=desc, constraint=None if lin else c, A=c.A if lin else None, b=c.b if lin else None,
+                w=w))
     return out
 
 
-# ------------------------------------------------------------------------------------------------ helpers
-def _group_caps(ctx: _Ctx, names: list[str], G: np.ndarray, scale: float, cap: float, what: str,
-                cons: list[tuple[str, cp.Constraint]], extra: np.ndarray | None = None) -> None:
-    """For each group g: scale * (G_g @ w + extra @ w) <= cap when it is within the cap today, otherwise its
-    securities may not be increased and the sum may not grow (passive excess)."""
-    if not names:
-        return
-    E = np.zeros(ctx.n) if extra is None else extra
-    cur = scale * (G @ ctx.w0 + E @ ctx.w0)
-    ok = cur <= cap
-    if ok.any():
-        A = G[ok] + E[None, :]
-        cons.append((f"{what} <= {cap:.6g}", ctx.rows(scale * A, cap)))
-    for gi in np.flatnonzero(~ok):
-        members = np.flatnonzero(G[gi] + E)
-        cons.append((f"{what} {names[gi]}: above cap today ({cur[gi]:.6g}), no increase",
-                     ctx.rows(ctx.sel(members), ctx.w0[members])))
-
-
-def _no_increase(ctx: _Ctx, idx: np.ndarray, why: str, cons: list[tuple[str, cp.Constraint]]) -> None:
-    if len(idx):
-        cons.append((why, ctx.rows(ctx.sel(idx), ctx.w0[idx])))
-
-
-def _no_increase_missing(ctx: _Ctx, idx: np.ndarray, why: str, cons: list[tuple[str, cp.Constraint]]) -> None:
-    """"No increase" because a datum is missing (left out under ``missing_data='skip'``)."""
-    if not ctx.skip_missing:
-        _no_increase(ctx, idx, why, cons)
-
-
+# ------------------------------------------------------------------------------------------------ compilers
 def _bucket(ctx: _Ctx, params: Mapping[str, Any], cons, out: CompiledRules, cands: set[str], rule,
             auto: np.ndarray) -> None:
     sec = ctx.sec
@@ -256,27 +145,21 @@ def _bucket(ctx: _Ctx, params: Mapping[str, Any], cons, out: CompiledRules, cand
     other = ~auto
     names, G = ctx.groups(sec["issuer_id"], other)
     cur_ta = ctx.k * (G @ ctx.w0)
-    denom = ctx.voting_denominator()
-    vmask = sec["is_voting"].to_numpy(bool)
-    large: list[int] = []
-    for gi, issuer in enumerate(names):
-        voting_idx = np.flatnonzero(G[gi] * vmask)
-        d = denom.get(issuer, float("nan"))
-        cur_v = float((ctx.w0[voting_idx] * ctx.units_per_w[voting_idx]).sum()) / d if len(voting_idx) else 0.0
-        unknown_v = len(voting_idx) > 0 and np.isnan(d) and not ctx.skip_missing
-        if cur_ta[gi] > a_cap or unknown_v or (not np.isnan(cur_v) and cur_v > v_cap) or issuer in cands:
-            large.append(gi)
-    small = [gi for gi in range(len(names)) if gi not in set(large)]
+    GV, has_v, d, cur_v = ctx.voting_rows(names, G)
+    unknown_v = has_v & np.isnan(d) & (not ctx.skip_missing)
+    with np.errstate(invalid="ignore"):
+        is_large = (cur_ta > a_cap) | unknown_v | (~np.isnan(cur_v) & (cur_v > v_cap)) \
+            | np.isin(np.asarray(names, dtype=object), list(cands))
+    large = [int(gi) for gi in np.flatnonzero(is_large)]
+    small = [int(gi) for gi in np.flatnonzero(~is_large)]
     out.large_bucket[rule.rule_id] = sorted(names[gi] for gi in large)
     if small:
         cons.append((f"issuers outside the large bucket <= {a_cap:.6g} of total assets",
                      ctx.rows(ctx.k * G[small], a_cap)))
-        for gi in small:
-            voting_idx = np.flatnonzero(G[gi] * vmask)
-            d = denom.get(names[gi], float("nan"))
-            if len(voting_idx) and not np.isnan(d):
-                cons.append((f"{names[gi]}: units <= {v_cap:.6g} of voting securities",
-                             ctx.rows(ctx.dot(voting_idx, ctx.units_per_w[voting_idx]), v_cap * d)))
+        capped = np.array(small)[has_v[small] & ~np.isnan(d[small])]
+        if len(capped):
+            cons.append((f"{len(capped)} issuers outside the large bucket: units <= {v_cap:.6g} of their voting "
+                         f"securities", ctx.rows(GV[capped] * ctx.units_per_w[None, :], v_cap * d[capped])))
     l_cap = 1.0 - float(params["bucket_min"]) - float(buf.get("bucket", 0.0)) - ctx.other / ctx.ta - NUMERIC_MARGIN
     if large:
         row = G[large].sum(axis=0)
@@ -314,30 +197,24 @@ def _c_ric_bii(ctx, params, cons, out, cands, rule) -> None:
     buf = params.get("compile_buffer", {})
     m = ctx.mask(~s["asset_type"].eq("government") & ~(s["asset_type"].eq("investment_company") & s["is_ric"]))
     names, G = ctx.groups(s["issuer_id"], m)
-    denom = ctx.voting_denominator()
-    vmask = s["is_voting"].to_numpy(bool)
     c_cap = _cap(params["control_voting"], buf.get("control_voting", 0.0))
-    controlled: list[int] = []
-    for gi, issuer in enumerate(names):
-        vidx = np.flatnonzero(G[gi] * vmask)
-        if not len(vidx):
-            continue
-        d = denom.get(issuer, float("nan"))
-        if np.isnan(d) and ctx.skip_missing:
-            continue
-        cur = float((ctx.w0[vidx] * ctx.units_per_w[vidx]).sum()) / d if not np.isnan(d) else float("nan")
-        if np.isnan(d) or cur > c_cap:
-            controlled.append(gi)
-        else:
-            cons.append((f"{issuer}: below control ({c_cap:.6g} of voting securities)",
-                         ctx.rows(ctx.dot(vidx, ctx.units_per_w[vidx]), c_cap * d)))
+    GV, has_v, d, cur = ctx.voting_rows(names, G)
+    known = ~np.isnan(d)
+    consider = has_v & (known | (not ctx.skip_missing))
+    with np.errstate(invalid="ignore"):
+        ctl = consider & (~known | (cur > c_cap))
+    controlled = [int(gi) for gi in np.flatnonzero(ctl)]
+    below = np.flatnonzero(consider & ~ctl)
+    if len(below):
+        cons.append((f"{len(below)} issuers below control ({c_cap:.6g} of voting securities)",
+                     ctx.rows(GV[below] * ctx.units_per_w[None, :], c_cap * d[below])))
     if len(controlled) < 1:
         return
     g_cap = _cap(params["group_max_assets"], buf.get("group_assets", 0.0))
-    group_of = {}
-    for gi in controlled:
-        lab = s.loc[G[gi] > 0, "ric_business_group"].dropna()
-        group_of[gi] = str(lab.iloc[0]) if len(lab) else None
+    # each controlled issuer's first declared business group (None when none of its securities declares one)
+    declared = s.loc[m & s["ric_business_group"].notna().to_numpy(), ["issuer_id", "ric_business_group"]]
+    first_label = declared["ric_business_group"].groupby(declared["issuer_id"].astype(str)).first()
+    group_of = {gi: (str(first_label[names[gi]]) if names[gi] in first_label.index else None) for gi in controlled}
     unknown = np.zeros(ctx.n)
     for gi, lab in group_of.items():
         if lab is None and not ctx.skip_missing:
@@ -407,174 +284,6 @@ def _c_liquidity(ctx, params, cons, out, cands, rule) -> None:
     cap = _cap(params["illiquid_max"], buf.get("illiquid", 0.0))
     if len(idx) and float(ctx.w0[idx].sum()) <= cap:
         cons.append((f"illiquid investments <= {cap:.6g} of net assets", ctx.rows(ctx.dot(idx, 1.0), cap)))
-
-
-def _voting_caps(ctx: _Ctx, mask: np.ndarray, limit: float, buffer: float, what: str, cons) -> None:
-    """Units of each issuer's voting securities (within ``mask``) <= (limit - buffer) * outstanding."""
-    s = ctx.sec
-    denom = ctx.voting_denominator()
-    cap = _cap(limit, buffer)
-    vm = mask & s["is_voting"].to_numpy(bool)
-    names, G = ctx.groups(s["issuer_id"], vm)
-    for gi, issuer in enumerate(names):
-        idx = np.flatnonzero(G[gi])
-        d = denom.get(issuer, float("nan"))
-        if np.isnan(d):
-            _no_increase_missing(ctx, idx, f"{issuer}: voting securities outstanding unknown, no increase", cons)
-            continue
-        cur = float((ctx.w0[idx] * ctx.units_per_w[idx]).sum()) / d
-        if cur <= cap:
-            cons.append((f"{issuer}: {what} <= {cap:.6g}", ctx.rows(ctx.dot(idx, ctx.units_per_w[idx]), cap * d)))
-        else:
-            _no_increase(ctx, idx, f"{issuer}: {what} above cap today, no increase", cons)
-
-
-def _counted_funds(ctx: _Ctx) -> np.ndarray:
-    """Investment company shares counted under s.12(d)(1)(A): all but the money market fund shares exempt under
-    Rule 12d1-1; shares whose conditions are unknown count (the checker's worst case) unless missing data are
-    skipped."""
-    st = mmf_status(ctx.sec, ctx.config)
-    counted = st.eq("counted") | (st.eq("unknown") & (not ctx.skip_missing))
-    return ctx.mask(counted)
-
-
-def _c_12d1_i(ctx, params, cons, out, cands, rule) -> None:
-    elected = bool(ctx.config["fund"].get("elects_rule_12d1_4"))
-    limit = params["control_max_voting_12d1_4" if elected else "fund_max_voting"]
-    m = _counted_funds(ctx)
-    _voting_caps(ctx, m, limit, params.get("compile_buffer", {}).get("fund_voting", 0.0),
-                 "fraction of the acquired fund's voting securities", cons)
-
-
-def _c_12d1_ii(ctx, params, cons, out, cands, rule) -> None:
-    s = ctx.sec
-    names, G = ctx.groups(s["issuer_id"], _counted_funds(ctx))
-    cap = _cap(params["fund_max_assets"], params.get("compile_buffer", {}).get("fund_assets", 0.0))
-    _group_caps(ctx, names, G, ctx.k, cap, "one acquired fund (total assets)", cons)
-
-
-def _c_12d1_iii(ctx, params, cons, out, cands, rule) -> None:
-    m = _counted_funds(ctx)
-    if not m.any():
-        return
-    cap = _cap(params["funds_max_assets"], params.get("compile_buffer", {}).get("funds_assets", 0.0))
-    _group_caps(ctx, ["all investment companies"], m[None, :].astype(float), ctx.k, cap,
-                "all acquired funds (total assets)", cons)
-
-
-def _c_12d1_1(ctx, params, cons, out, cands, rule) -> None:
-    """Rule 12d1-1 policy: money market fund shares whose conditions do not hold (or, unless skipped, are not on
-    record) together <= nonconforming_max of total assets; above it today: no increase."""
-    s = ctx.sec
-    mmf = security_flag(s, str(params.get("mmf_column", "is_money_market_fund"))).to_numpy(bool)
-    st = mmf_status(s, ctx.config)
-    bad = mmf & ~st.isin(["exempt", "unknown"]).to_numpy(bool)
-    if not ctx.skip_missing:
-        bad |= mmf & st.eq("unknown").to_numpy(bool)
-    if not bad.any():
-        return
-    cap = max(_cap(params["nonconforming_max"], params.get("compile_buffer", {}).get("nonconforming", 0.0)), 0.0)
-    _group_caps(ctx, ["money market fund shares outside Rule 12d1-1"], bad[None, :].astype(float), ctx.k, cap,
-                "non-conforming money market fund shares (total assets)", cons)
-
-
-def _c_ric_biii(ctx, params, cons, out, cands, rule) -> None:
-    """IRC s.851(b)(3)(B)(iii): qualified publicly traded partnerships (unknown flags counted unless skipped)
-    together <= 25% - buffer of total assets; above it today: no increase."""
-    flag = security_flag(ctx.sec, str(params.get("column", "is_qualified_ptp")), nullable=True)
-    m = flag.eq(True).fillna(False).to_numpy(bool)
-    if not ctx.skip_missing:
-        m |= flag.isna().to_numpy()
-    if not m.any():
-        return
-    cap = _cap(params["qptp_max_assets"], params.get("compile_buffer", {}).get("qptp_assets", 0.0))
-    _group_caps(ctx, ["qualified publicly traded partnerships"], m[None, :].astype(float), ctx.k, cap,
-                "qualified publicly traded partnerships (total assets)", cons)
-
-
-def _c_12d3_equity(ctx, params, cons, out, cands, rule) -> None:
-    s = ctx.sec
-    cap = _cap(params["class_max"], params.get("compile_buffer", {}).get("class", 0.0))
-    for j in np.flatnonzero(ctx.mask(s["is_securities_related"] & s["asset_type"].eq("equity"))):
-        out_j = s["shares_outstanding"].iloc[j]
-        if pd.isna(out_j):
-            _no_increase_missing(ctx, np.array([j]), f"{s.index[j]}: class outstanding unknown, no increase", cons)
-        elif ctx.w0[j] * ctx.units_per_w[j] <= cap * out_j:
-            cons.append((f"{s.index[j]}: <= {cap:.6g} of the class",
-                         ctx.rows(ctx.dot([j], ctx.units_per_w[j]), cap * out_j)))
-        else:
-            _no_increase(ctx, np.array([j]), f"{s.index[j]}: above cap today, no increase", cons)
-
-
-def _c_12d3_debt(ctx, params, cons, out, cands, rule) -> None:
-    s = ctx.sec
-    cap = _cap(params["debt_max"], params.get("compile_buffer", {}).get("debt", 0.0))
-    m = ctx.mask(s["is_securities_related"] & s["asset_type"].eq("debt"))
-    names, G = ctx.groups(s["issuer_id"], m)
-    for gi, issuer in enumerate(names):
-        idx = np.flatnonzero(G[gi])
-        o = s["shares_outstanding"].iloc[idx].dropna()
-        if not len(o):
-            _no_increase_missing(ctx, idx, f"{issuer}: debt outstanding unknown, no increase", cons)
-            continue
-        d = float(o.max())
-        if float((ctx.w0[idx] * ctx.units_per_w[idx]).sum()) <= cap * d:
-            cons.append((f"{issuer}: <= {cap:.6g} of its debt", ctx.rows(ctx.dot(idx, ctx.units_per_w[idx]), cap * d)))
-        else:
-            _no_increase(ctx, idx, f"{issuer}: above cap today, no increase", cons)
-
-
-def _c_12d3_assets(ctx, params, cons, out, cands, rule) -> None:
-    s = ctx.sec
-    names, G = ctx.groups(s["issuer_id"], ctx.mask(s["is_securities_related"]))
-    cap = _cap(params["issuer_max_assets"], params.get("compile_buffer", {}).get("issuer_assets", 0.0))
-    _group_caps(ctx, names, G, ctx.k, cap, "securities-related issuer (total assets)", cons)
-
-
-def _c_18f4(ctx, params, cons, out, cands, rule) -> None:
-    s = ctx.sec
-    d = ctx.mask(s["asset_type"].eq("derivative") & ~s["is_hedge"])
-    if not d.any():
-        return
-    notional = s["notional_per_unit_usd"].to_numpy(float)
-    unknown = d & np.isnan(notional)
-    _no_increase_missing(ctx, np.flatnonzero(unknown), "derivatives with unknown notional: no increase", cons)
-    known = np.flatnonzero(d & ~np.isnan(notional))
-    if len(known):
-        coef = np.zeros(ctx.n)
-        coef[known] = notional[known] * ctx.units_per_w[known] / ctx.nav
-        cap = _cap(params["exposure_max"], params.get("compile_buffer", {}).get("exposure", 0.0))
-        if float(coef @ ctx.w0) <= cap:
-            cons.append((f"derivatives exposure <= {cap:.6g} of net assets", ctx.rows(coef, cap)))
-        else:
-            _no_increase(ctx, known, "derivatives exposure above cap today: no increase", cons)
-
-
-def _c_max_weight(ctx, params, cons, out, cands, rule) -> None:
-    s = ctx.sec
-    names, G = ctx.groups(s["issuer_id"], ctx.mask(~s["asset_type"].eq("government")))
-    cap = _cap(params["issuer_max_net_assets"], params.get("compile_buffer", {}).get("issuer", 0.0))
-    _group_caps(ctx, names, G, 1.0, cap, "issuer (net assets)", cons)
-
-
-def _c_large_40(ctx, params, cons, out, cands, rule) -> None:
-    s = ctx.sec
-    names, G = ctx.groups(s["issuer_id"], ctx.mask(~s["asset_type"].eq("government")))
-    thr = float(params["large_issuer_threshold"]) - NUMERIC_MARGIN
-    cur = G @ ctx.w0
-    large = [gi for gi, n in enumerate(names) if cur[gi] > thr or n in cands]
-    small = [gi for gi in range(len(names)) if gi not in set(large)]
-    out.large_bucket[rule.rule_id] = sorted(names[gi] for gi in large)
-    if small:
-        cons.append((f"issuers outside the 5/40 set <= {thr:.6g} of net assets", ctx.rows(G[small], thr)))
-    if large:
-        cap = _cap(params["large_sum_max"], params.get("compile_buffer", {}).get("large_sum", 0.0))
-        _group_caps(ctx, ["issuers above 5%"], G[large].sum(axis=0)[None, :], 1.0, cap, "5/40 sum", cons)
-
-
-def _c_turnover(ctx, params, cons, out, cands, rule) -> None:
-    cap = _cap(params["turnover_max"], params.get("compile_buffer", {}).get("turnover", 0.0))
-    cons.append((f"one-way turnover <= {cap:.6g}", 0.5 * cp.norm1(ctx.w - ctx.w0) <= cap))
 
 
 _COMPILERS = {

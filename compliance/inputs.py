@@ -28,6 +28,9 @@ Securities table (one row per security; extra columns are allowed and travel alo
 ``is_securities_related`` (bool, optional)  the issuer derived more than 15% of gross revenues from
                              securities-related activities (Rule 12d3-1); supplied as data.
 ``adv_shares`` (float, nullable, optional)  average daily trading volume in units (Rule 22e-4 classification).
+``shares_outstanding_asof``, ``issuer_voting_securities_asof``, ``adv_shares_asof`` (date, nullable, optional)
+                             the date each of those data is as of; a rule treats a datum older than its maximum
+                             age (config ``data_max_age_calendar_days``, :mod:`compliance.data_age`) as missing.
 ``settlement_days`` (float, optional)  business days to settle a sale; default per asset type from the config.
 ``liquidity_class`` (str, nullable, optional)  a classification supplied by a vendor or the liquidity risk
                              program administrator (highly/moderately/less/illiquid); overrides the ADV model.
@@ -142,6 +145,8 @@ def _bool_col(df: pd.DataFrame, name: str, default: pd.Series | bool, table: str
     if name not in df.columns:
         return default if isinstance(default, pd.Series) else pd.Series(default, index=df.index, dtype=bool)
     col = df[name]
+    if pd.api.types.is_bool_dtype(col.dtype) and not col.isna().any():  # already booleans: nothing to parse
+        return col.astype(bool)
     out = []
     for idx, v in col.items():
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -160,6 +165,8 @@ def _nullable_bool(df: pd.DataFrame, name: str, table: str) -> pd.Series:
     """A boolean column where null means unknown (kept as pandas 'boolean' with <NA>)."""
     if name not in df.columns:
         return pd.Series(pd.NA, index=df.index, dtype="boolean")
+    if pd.api.types.is_bool_dtype(df[name].dtype):  # booleans (with or without <NA>): nothing to parse
+        return df[name].astype("boolean")
     vals = []
     for idx, v in df[name].items():
         if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
@@ -180,7 +187,18 @@ def _row_of(df: pd.DataFrame, idx: Any) -> int:
 def _float_col(df: pd.DataFrame, name: str, table: str, *, nullable: bool, nonneg: bool = True,
                positive: bool = False) -> pd.Series:
     out = pd.to_numeric(df[name], errors="coerce")
+    # vectorised screen; the rows it flags are then examined one by one in order, so the first bad row is reported
+    vals = out.to_numpy(dtype=float, na_value=np.nan)
+    missing = df[name].isna().to_numpy()
+    with np.errstate(invalid="ignore"):
+        suspect = (missing & (not nullable)) | (~missing & ~np.isfinite(vals)) \
+            | (~missing & (vals <= 0) & positive) | (~missing & (vals < 0) & nonneg)
+    if not suspect.any():
+        return out.astype(float)
+    first = int(np.flatnonzero(suspect)[0])
     for idx, (raw, v) in enumerate(zip(df[name], out)):
+        if idx < first:
+            continue
         row = idx + 2
         missing = raw is None or raw is pd.NA or (isinstance(raw, float) and math.isnan(raw))
         if missing:
@@ -209,7 +227,9 @@ def _require(df: pd.DataFrame, cols: list[str], table: str) -> None:
 
 def _keys(df: pd.DataFrame, table: str) -> pd.Series:
     ids = df["security_id"]
-    for idx, v in enumerate(ids):
+    blank = ids.isna().to_numpy() | ids.astype(str).str.strip().eq("").to_numpy()
+    for idx in np.flatnonzero(blank).tolist():
+        v = ids.iloc[idx]
         if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
             raise ComplianceInputError("missing identifier", path=table, row=idx + 2, column="security_id")
     ids = ids.astype(str).str.strip()
@@ -227,12 +247,15 @@ def normalize_securities(securities: pd.DataFrame, config: Mapping[str, Any]) ->
     df = securities.reset_index(drop=True).copy()
     _require(df, ["security_id", "issuer_id", "asset_type"], table)
     df["security_id"] = _keys(df, table)
-    for idx, v in enumerate(df["issuer_id"]):
+    blank = df["issuer_id"].isna().to_numpy() | df["issuer_id"].astype(str).str.strip().eq("").to_numpy()
+    for idx in np.flatnonzero(blank).tolist():
+        v = df["issuer_id"].iloc[idx]
         if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
             raise ComplianceInputError("missing issuer", path=table, row=idx + 2, column="issuer_id")
     df["issuer_id"] = df["issuer_id"].astype(str).str.strip()
     at = df["asset_type"].astype(str).str.strip().str.lower()
-    for idx, v in enumerate(at):
+    for idx in np.flatnonzero(~at.isin(ASSET_TYPES).to_numpy()).tolist():
+        v = at.iloc[idx]
         if v not in ASSET_TYPES:
             raise ComplianceInputError("unknown asset type", path=table, row=idx + 2, column="asset_type",
                                        expected=" / ".join(ASSET_TYPES), got=df["asset_type"].iloc[idx])
@@ -253,12 +276,26 @@ def normalize_securities(securities: pd.DataFrame, config: Mapping[str, Any]) ->
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise ComplianceInputError("value out of range", path=table, row=i + 2, column=col,
                                        expected="a number > 0 or null", got=df[col].iloc[i])
+    for datum in ("shares_outstanding", "issuer_voting_securities", "adv_shares"):
+        col = f"{datum}_asof"
+        if col not in df.columns:
+            continue
+        parsed = pd.to_datetime(df[col], errors="coerce")
+        bad = df[col].notna().to_numpy() & parsed.isna().to_numpy() \
+            & ~df[col].astype(str).isin(["NaT", "nan", "None", ""]).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ComplianceInputError("date does not parse", path=table, row=i + 2, column=col,
+                                       expected="an ISO date or null", got=df[col].iloc[i])
+        df[col] = parsed
     settle_default = config["liquidity"]["default_settlement_days"]
     df["settlement_days"] = df["settlement_days"].fillna(df["asset_type"].map(settle_default)).astype(float)
     if "liquidity_class" not in df.columns:
         df["liquidity_class"] = None
     classes = {"highly_liquid", "moderately_liquid", "less_liquid", "illiquid"}
-    for idx, v in enumerate(df["liquidity_class"]):
+    lc = df["liquidity_class"]
+    for idx in np.flatnonzero((lc.notna() & ~lc.isin(list(classes))).to_numpy()).tolist():
+        v = lc.iloc[idx]
         if v is not None and not (isinstance(v, float) and math.isnan(v)) and v not in classes:
             raise ComplianceInputError("unknown liquidity class", path=table, row=idx + 2,
                                        column="liquidity_class", expected=" / ".join(sorted(classes)), got=v)

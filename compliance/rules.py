@@ -105,10 +105,16 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def validate_config(cfg: Mapping[str, Any], source: str = "config") -> None:
+    from .data_age import validate as validate_ages
+
     for key in ("version", "fund", "tolerance", "classification", "liquidity", "rules"):
         if key not in cfg:
             raise ConfigError(f"{source}: missing key {key!r}")
     tolerances(cfg, source)
+    try:
+        validate_ages(cfg, set(RULE_CLASSES), source)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     for rid, params in cfg["rules"].items():
         if rid not in RULE_CLASSES:
             raise ConfigError(f"{source}: rules.{rid}: unknown rule id; known: {sorted(RULE_CLASSES)}")
@@ -183,9 +189,11 @@ class _BucketRule(Rule):
         unknown = tuple(t.index[t["in_bucket_best"] & ~t["in_bucket_worst"]])
         contributors = frozenset(t.index[~t["in_bucket_worst"]])
         limit = float(self.params["bucket_min"])
-        details = tuple({"subject": i, "value_usd": float(r.value_usd), "pct_assets": float(r.pct_assets),
-                         "voting": None if pd.isna(r.voting) else float(r.voting),
-                         "in_bucket": bool(r.in_bucket_worst)} for i, r in t.iterrows())
+        details = tuple({"subject": i, "value_usd": float(v), "pct_assets": float(p),
+                         "voting": None if pd.isna(vt) else float(vt), "in_bucket": bool(b)}
+                        for i, v, p, vt, b in zip(t.index, t["value_usd"].to_numpy(float),
+                                                  t["pct_assets"].to_numpy(float), t["voting"].to_numpy(float),
+                                                  t["in_bucket_worst"].to_numpy(bool)))
         return Measurement(value=worst, best=best, limit=limit, kind="min", basis_usd=ta,
                            contributors=contributors, unknown=unknown,
                            excess_usd=max(0.0, limit * ta - worst_usd), details=details,
@@ -286,11 +294,10 @@ class IRC851b3Bii(Rule):
         voting = pd.concat([voting, pd.Series(0.0, index=val.index.difference(voting.index))])
         controlled = set(controlled_issuers(pos, ctrl, self.tol_units))
         surely = [i for i in val.index if i in controlled]
-        maybe = [i for i in val.index if pd.isna(voting.get(i))]
-        group_of: dict[str, str | None] = {}
-        for i in surely + maybe:
-            g = p.loc[p["issuer_id"] == i, "ric_business_group"].dropna()
-            group_of[i] = str(g.iloc[0]) if len(g) else None
+        maybe = list(val.index[voting.reindex(val.index).isna().to_numpy()])
+        declared = p.loc[p["ric_business_group"].notna(), ["issuer_id", "ric_business_group"]]
+        first = declared["ric_business_group"].groupby(declared["issuer_id"]).first()
+        group_of: dict[str, str | None] = {i: (str(first[i]) if i in first.index else None) for i in surely + maybe}
 
         def groups(members: list[str], lump_unknown: bool) -> dict[str, list[str]]:
             out: dict[str, list[str]] = {}
@@ -527,10 +534,12 @@ class Rule22e4Illiquid(Rule):
         return Measurement(value=(ill_v + unk_v) / nav, best=ill_v / nav, limit=limit, kind="max", basis_usd=nav,
                            contributors=frozenset(pos.index[ill | unk]), unknown=tuple(sorted(pos.index[unk])),
                            over=self.usd_over(ill_v + unk_v, limit, nav), best_over=self.usd_over(ill_v, limit, nav),
-                           details=tuple({"subject": s, "liquidity_class": lc.at[s, "liquidity_class"],
-                                          "days_to_sell": float(lc.at[s, "days_to_sell"]),
-                                          "value_usd": float(pos.at[s, "value_usd"])}
-                                         for s in pos.index[asset]),
+                           details=tuple({"subject": s, "liquidity_class": c, "days_to_sell": float(d),
+                                          "value_usd": float(v)}
+                                         for s, c, d, v in zip(pos.index[asset],
+                                                               lc.loc[asset, "liquidity_class"].to_numpy(object),
+                                                               lc.loc[asset, "days_to_sell"].to_numpy(float),
+                                                               pos.loc[asset, "value_usd"].to_numpy(float))),
                            note="classes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 

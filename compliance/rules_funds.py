@@ -25,7 +25,7 @@ def mmf_status(pos: pd.DataFrame, config: Mapping[str, Any]) -> pd.Series:
     ic = pos["asset_type"].eq("investment_company")
     out = pd.Series("n/a", index=pos.index, dtype=object)
     out[ic] = "counted"
-    if not params.get("enabled", False):
+    if not params.get("enabled", False) or not ic.any():
         return out
     mmf = security_flag(pos, str(params.get("mmf_column", "is_money_market_fund")))
     cond = security_flag(pos, str(params.get("conditions_column", "mmf_no_sales_charge_or_offset")),

@@ -72,6 +72,7 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
     rows, weights, statuses, checks = [], {}, [], []
     hard = soft = 0
     not_evaluable: dict[str, int] = {}
+    not_evaluable_days: dict[str, list[str]] = {}
     for i, d in enumerate(days):
         p = px_all.loc[d].reindex(ids)
         r_f = float(rf.get(d, 0.0)) if rf is not None else 0.0
@@ -125,6 +126,8 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
                 for rr in res.results:
                     if rr.status == "not_evaluable":
                         not_evaluable[rr.rule_id] = not_evaluable.get(rr.rule_id, 0) + 1
+                        not_evaluable_days.setdefault(rr.rule_id, []).append(
+                            f"{d.date()}: {'; '.join(rr.reasons)[:300]}")
                     if rr.status == "breach" and rr.breach_class == "active":
                         if rr.violation:
                             hard += 1
@@ -143,7 +146,8 @@ def simulate(policy, universe: Universe, start: pd.Timestamp, end: pd.Timestamp,
     w = pd.DataFrame(weights).T.fillna(0.0)
     w = w.div(w.sum(axis=1) + daily.loc[w.index, "cash_usd"], axis=0)
     return {"daily": daily, "weights": w, "decisions": pd.DataFrame(statuses), "checks": checks,
-            "active_breaches": hard, "internal_breaches": soft, "not_evaluable": not_evaluable}
+            "active_breaches": hard, "internal_breaches": soft, "not_evaluable": not_evaluable,
+            "not_evaluable_days": not_evaluable_days}
 
 
 def mandate_config(cfg: PolicyConfig, mandate) -> PolicyConfig:
@@ -265,6 +269,8 @@ def backtest(start: str | None = None, end: str | None = None, universe: str = "
     out["internal_breaches"] = sim["internal_breaches"]
     #: rule -> number of rebalance days on which the exact checker could not evaluate it (missing data)
     out["not_evaluable_rules"] = dict(sorted(sim["not_evaluable"].items()))
+    #: rule -> the first rebalance days it was not evaluable on, with the checker's reason (the securities named)
+    out["not_evaluable_days"] = {k: v[:20] for k, v in sorted(sim["not_evaluable_days"].items())}
     dec = sim["decisions"]
     out["decisions"] = {"n": int(len(dec)), "status_counts": dec["status"].value_counts().to_dict(),
                         "median_solve_ms": float(dec["solve_ms"].median()),

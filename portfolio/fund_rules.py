@@ -20,6 +20,7 @@ from typing import Any, Mapping
 import cvxpy as cp
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from compliance.check import CheckResult, check_book
 from compliance.compile import compile_rules
@@ -57,7 +58,7 @@ def securities_table(master: pd.DataFrame, prices: pd.Series) -> pd.DataFrame:
     """The compliance input schema (:mod:`compliance.inputs`) from the securities master. Every security of the
     universe qualifies for the fund's name test (the prospectus defines the investable universe as the economy the
     name describes)."""
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "security_id": master.index.astype(str),
         "issuer_id": master["issuer_id"].astype(str).to_numpy(),
         "asset_type": np.where(master["type"].eq("etf"), "investment_company", "equity"),
@@ -67,34 +68,48 @@ def securities_table(master: pd.DataFrame, prices: pd.Series) -> pd.DataFrame:
         "qualifies_for_name": True,
         "price": prices.reindex(master.index).to_numpy(float),
     })
+    # as-of dates of the dated data, for the rules' maximum ages (compliance.data_age): the shares-outstanding
+    # snapshot; for ADV the last day of the measured window, or the market-cap snapshot behind the fallback
+    if "shares_outstanding_asof" in master.columns:
+        out["shares_outstanding_asof"] = pd.to_datetime(master["shares_outstanding_asof"]).to_numpy()
+    if "adv_basis" in master.columns:
+        from compliance.liquidity import BASIS_FALLBACK, BASIS_MEASURED
+
+        nat = np.datetime64("NaT", "ns")
+        adv_asof = pd.to_datetime(master.get("adv_asof")).to_numpy("datetime64[ns]") \
+            if "adv_asof" in master.columns else np.full(len(master), nat)
+        cap_asof = pd.to_datetime(master.get("market_cap_asof")).to_numpy("datetime64[ns]") \
+            if "market_cap_asof" in master.columns else np.full(len(master), nat)
+        out["adv_shares_asof"] = np.where(master["adv_basis"].eq(BASIS_MEASURED).to_numpy(), adv_asof,
+                                          np.where(master["adv_basis"].eq(BASIS_FALLBACK).to_numpy(), cap_asof, nat))
+    return out
 
 
 _LAST_ROWS: dict[str, Any] = {}
 
 
 def linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_usd: float,
-                missing_data: str = "worst_case") -> LinearRows:
+                missing_data: str = "worst_case", as_of: date | None = None) -> LinearRows:
     """``missing_data``: ``worst_case`` (trading) or ``skip`` (research: see :func:`compliance.compile.compile_rules`).
 
     The last result is kept and returned for identical inputs (same rules, securities table, weights, NAV and mode):
     the optimizer asks again after growing its row blocks, and compiling the rules is the costliest step of a day."""
-    key = (rules.hash, float(nav_usd), missing_data, np.asarray(w0, dtype=float).tobytes(),
+    key = (rules.hash, float(nav_usd), missing_data, as_of, np.asarray(w0, dtype=float).tobytes(),
            pd.util.hash_pandas_object(securities.astype(str), index=True).to_numpy().tobytes(),
            tuple(securities.columns))
     if _LAST_ROWS.get("key") == key:
         return _LAST_ROWS["rows"]
-    out = _linear_rows(rules, securities, w0, nav_usd, missing_data)
+    out = _linear_rows(rules, securities, w0, nav_usd, missing_data, as_of)
     _LAST_ROWS.update(key=key, rows=out)
     return out
 
 
 def _linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_usd: float,
-                 missing_data: str) -> LinearRows:
+                 missing_data: str, as_of: date | None = None) -> LinearRows:
     n = len(securities)
     wv = cp.Variable(n)
-    compiled = compile_rules(wv, securities, w0, nav_usd, rules, missing_data=missing_data)
-    ub = {True: np.full(n, np.inf), False: np.full(n, np.inf)}
-    rows: dict[bool, list[tuple[np.ndarray, float]]] = {True: [], False: []}
+    compiled = compile_rules(wv, securities, w0, nav_usd, rules, missing_data=missing_data, as_of=as_of)
+    blocks: dict[bool, tuple[list, list]] = {True: ([], []), False: ([], [])}
     turnover_cap = None
     used: set[str] = set()
     for tc in compiled.constraints:
@@ -102,29 +117,34 @@ def _linear_rows(rules: RuleSet, securities: pd.DataFrame, w0: np.ndarray, nav_u
         if tc.rule_id == TURNOVER_RULE:
             turnover_cap = float(rules.get(TURNOVER_RULE).params["turnover_max"])
             continue
-        if tc.a is None:
+        if tc.A is None:
             raise ValueError(f"compiled constraint of {tc.rule_id} has no linear rows: {tc.description}")
-        a, b = tc.a, tc.b
-        hard = not tc.relaxable
-        for r in range(len(b)):
-            nz = np.flatnonzero(np.abs(a[r]) > 1e-15)
-            if len(nz) == 1 and a[r, nz[0]] > 0:
-                j = nz[0]
-                ub[hard][j] = min(ub[hard][j], b[r] / a[r, j])
-            elif len(nz) == 0:
-                if b[r] < -1e-12:
-                    rows[hard].append((a[r], b[r]))  # infeasible whatever w is: keep it so the solver says so
-            else:
-                rows[hard].append((a[r], b[r]))
+        blocks[not tc.relaxable][0].append(tc.A)
+        blocks[not tc.relaxable][1].append(tc.b)
+    out = {}
+    for hard, (As, bs) in blocks.items():
+        out[hard] = _split_rows(sp.vstack(As, format="csr") if As else sp.csr_matrix((0, n)),
+                                np.concatenate(bs) if bs else np.zeros(0), n)
+    (ubh, ah, bh), (ubi, ai, bi) = out[True], out[False]
+    return LinearRows(ubh, ubi, ah, bh, ai, bi, turnover_cap, sorted(used), list(compiled.notes))
 
-    def stack(lst):
-        if not lst:
-            return np.zeros((0, n)), np.zeros(0)
-        return np.vstack([r[0] for r in lst]), np.array([r[1] for r in lst])
 
-    ah, bh = stack(rows[True])
-    ai, bi = stack(rows[False])
-    return LinearRows(ub[True], ub[False], ah, bh, ai, bi, turnover_cap, sorted(used), list(compiled.notes))
+def _split_rows(A: sp.csr_matrix, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows with one positive coefficient become per-security upper bounds (the smallest ``b / a`` per security);
+    rows with no coefficient are dropped unless infeasible whatever ``w`` is (kept so the solver says so); the rest
+    stay rows. Returns (upper bounds, dense rows, right-hand sides)."""
+    A = A.tocsr()
+    A.data[np.abs(A.data) <= 1e-15] = 0.0
+    A.eliminate_zeros()
+    nnz = np.diff(A.indptr)
+    single = (nnz == 1) & (np.r_[A.data, 0.0][A.indptr[:-1]] > 0)
+    ub = np.full(n, np.inf)
+    if single.any():
+        first = A.indptr[:-1][single]
+        cols, vals = A.indices[first], A.data[first]
+        np.minimum.at(ub, cols, b[single] / vals)
+    keep = ~single & ((nnz > 0) | (b < -1e-12))
+    return ub, A[keep].toarray(), b[keep].astype(float)
 
 
 def check(rules: RuleSet, as_of: date, securities: pd.DataFrame, shares: pd.Series, nav_usd: float,

@@ -273,7 +273,8 @@ class Policy:
             prices = last.reindex(u.index).where(lambda s: s > 0)
             table = fund_rules.securities_table(master, prices.fillna(1.0))
             rows = fund_rules.linear_rows(self.rules, table, w0v, nav_usd,
-                                          "skip" if self.config.compliance == "evaluable" else "worst_case")
+                                          "skip" if self.config.compliance == "evaluable" else "worst_case",
+                                          as_of=t.date())
             ub_hard = np.minimum(ub_hard, np.clip(rows.ub_hard, 0, BIG))
             ub_int = np.clip(rows.ub_internal, 0, BIG)
             if rows.turnover_cap is not None:
@@ -385,10 +386,21 @@ class Policy:
         day = self.prepare(t, w0, nav_usd)
         self.last_day = day
         t0 = time.perf_counter()
-        status, solver = self._solve()
         relaxed: list[str] = []
         notes = list(day["notes"])
-        for name in (RELAX_ORDER_BENCHMARK if self.relative else RELAX_ORDER):
+        order = list(RELAX_ORDER_BENCHMARK if self.relative else RELAX_ORDER)
+        # one-way turnover >= |1'w - 1'w0| / 2: when the investment level alone needs more than the turnover cap
+        # (e.g. the first day, from cash) the program is infeasible until turnover is relaxed; relax it without
+        # solving first (the same outcome, one solve fewer)
+        s0 = float(np.sum(self.p["w0"].value))
+        need = 0.5 * max(float(self.p["min_invested"].value) - s0, s0 - float(self.p["max_invested"].value), 0.0)
+        if order[0] == "turnover" and need > float(self.p["turnover"].value) + 1e-9:
+            relaxed.append(order.pop(0))
+            self._relax("turnover")
+            notes.append(f"turnover relaxed before solving: reaching the investment level needs one-way turnover of "
+                         f"at least {need:.4f}")
+        status, solver = self._solve()
+        for name in order:
             if status != cp.INFEASIBLE:
                 break
             relaxed.append(name)

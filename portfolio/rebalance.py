@@ -29,10 +29,11 @@ the summary as ``n_unpriced``).
 Summary keys: ``date``, ``status``, ``n_positions``, ``turnover`` (one-way, fraction of NAV), ``solve_ms``,
 ``relaxed``, ``compliance`` (per-rule status counts, violations, not-evaluable rules), ``liquidity`` (positions per
 class and per ADV basis), ``survivorship`` (point-in-time universes: index members on the date without a price,
-named, with their share of the index by count and market cap; else null), plus ``universe``, ``nav_usd``,
-``cash_usd``, ``signal``, ``notes``, ``mandate`` (``<id>@<version>`` of the policy's mandate, else null; also in
-``inputs.json`` with its SHA-256) and ``active`` (benchmark-relative policies: ex-ante tracking error against its
-budget, active share, binding constraints, the largest active positions with their drivers; else null).
+named, with their share of the index by count and market cap; else null), ``missing_data`` (eligible securities
+without shares outstanding or ADV on the date, named: not bought under ``enforce``), plus ``universe``,
+``nav_usd``, ``cash_usd``, ``signal``, ``notes``, ``mandate`` (``<id>@<version>`` of the policy's mandate, else null;
+also in ``inputs.json`` with its SHA-256) and ``active`` (benchmark-relative policies: ex-ante tracking error against
+its budget, active share, binding constraints, the largest active positions with their drivers; else null).
 """
 from __future__ import annotations
 
@@ -250,6 +251,7 @@ def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings
                                   liq["liquidity_class"].fillna("unclassified").value_counts().sort_index().items()},
                       "adv_basis": {str(k): int(v) for k, v in liq["adv_basis"].value_counts().sort_index().items()}},
         "survivorship": uni.survivorship(t),
+        "missing_data": _missing_data(uni, t, master),
     }
     dest = home / "portfolio" / uni.name / str(t.date())
     files = {
@@ -265,6 +267,19 @@ def rebalance(date: str, universe: str = "sp500", nav_usd: float = 1e8, holdings
     summary["output_dir"] = str(dest)
     summary["journal_id"] = _journal(home, dec, status, weight, pol, uni, inputs, compliance)
     return summary
+
+
+def _missing_data(uni: Universe, t: pd.Timestamp, master: pd.DataFrame) -> dict[str, Any]:
+    """Eligible securities the fund may not buy because a datum a regulatory rule needs is missing on ``t``
+    (compliance ``enforce``: no increase), named."""
+    elig = uni.eligible(t).reindex(master.index).fillna(False).to_numpy(bool)
+    no_sh = master["shares_outstanding"].isna().to_numpy() if "shares_outstanding" in master else np.zeros(len(elig))
+    no_adv = ~(master["adv_shares"].to_numpy(float) > 0) if "adv_shares" in master else np.zeros(len(elig))
+    return {"eligible_without_shares_outstanding": sorted(master.index[elig & no_sh.astype(bool)]),
+            "eligible_without_adv": sorted(master.index[elig & no_adv.astype(bool)]),
+            "note": "no estimate within the maximum age on this date (e.g. members the financials snapshots never "
+                    "list): the voting-securities and liquidity tests cannot be evaluated for them, so they are "
+                    "not bought"}
 
 
 def _journal(home: Path, dec, status: str, weight: pd.Series, pol, uni, inputs: dict, compliance: dict) -> int:

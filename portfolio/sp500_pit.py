@@ -23,11 +23,24 @@ figure for a decision on date D uses only data dated strictly before D:
   ``adv_shares`` (book units) = ADV in USD / the previous adjusted close. Each row carries ``adv_basis``,
   ``adv_asof`` and the market cap used with its as-of date.
 
+* **Ticker changes.** The membership history and the financials snapshots use the ticker of the day, the price panel
+  today's ticker (BK until 2026-05-22, BNY since; FI for Fiserv 2023-06 .. 2025-11, FISV before and after). A
+  company that changed ticker would otherwise be an unpriced member under the old ticker and a non-member under the
+  new one. :func:`ticker_renames` finds the changes from the data: B (in the price panel) starts an interval on S
+  although the constituents table dates B's company's addition to the index well before S (``date_added + 7 days <
+  S``), A (not in the panel) ends an interval within 4 days of S, and either A's name in the financials snapshots
+  and B's name share their first significant word, or A is the only interval ending then whose share price matches
+  B's: its last snapshot price within [0.8, 1.25] x B's adjusted close on that date (the same share less the
+  dividends paid since) and the ratio stable within 10% over at least two snapshots in the 400 days before.
+  A's interval, snapshots, volumes and splits dated before S are then B's. Changes the data cannot show (no name match, no price)
+  stay as they are: counted as unpriced members and named.
+
 ``python -m portfolio.sp500_pit calibrate [home]`` (default ``$ECONGRAPH_HOME``) prints the calibration table of the fallback turnover (measured
 dollar ADV / market cap per bucket on the snapshot dates where both exist).
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +70,95 @@ def wide(df: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFram
     a = np.full((len(rows), len(cols)), np.nan)
     a[ri, ci] = df[values].to_numpy(float)
     return pd.DataFrame(a, index=pd.Index(rows, name=index), columns=pd.Index(cols, name=columns))
+
+
+RENAME_WINDOW_DAYS = 4
+RENAME_PRICE_BAND = (0.8, 1.25)
+RENAME_STABLE_DAYS = 400
+RENAME_STABLE_SPREAD = 1.10
+_NAME_STOP = {"inc", "corp", "corporation", "co", "company", "the", "plc", "ltd", "group", "holdings", "and",
+              "limited", "sa", "nv", "class"}
+
+
+def _first_word(name) -> str | None:
+    words = [w for w in re.sub(r"[^a-z0-9 ]", " ", str(name).lower()).split() if w not in _NAME_STOP]
+    return words[0] if words and name is not None and name == name else None
+
+
+def ticker_renames(intervals: pd.DataFrame, constituents: pd.DataFrame, fin: pd.DataFrame,
+                   adj_prices: pd.DataFrame) -> pd.DataFrame:
+    """Ticker changes shown by the data (see the module docstring): ``old``, ``new``, ``date`` (the new ticker's
+    first day), ``evidence``. ``intervals``: identifier, start_date, end_date; ``constituents``: yahoo_symbol,
+    security, date_added (today's members in the price panel); ``fin``: identifier, snapshot_date, name, price_usd."""
+    panel = set(adj_prices.columns)
+    added = pd.to_datetime(pd.Series(constituents["date_added"].to_numpy(), index=constituents["yahoo_symbol"]),
+                           errors="coerce")
+    names = pd.Series(constituents["security"].to_numpy(), index=constituents["yahoo_symbol"])
+    fin = fin.sort_values("snapshot_date")
+    last_name = fin.groupby("identifier")["name"].last()
+    win = pd.Timedelta(days=RENAME_WINDOW_DAYS)
+    ends = intervals[intervals["end_date"].notna() & ~intervals["identifier"].isin(panel)]
+    rows = []
+    for _, b in intervals[intervals["identifier"].isin(added.index)].iterrows():
+        new, start = b["identifier"], b["start_date"]
+        da = added.get(new)
+        if pd.isna(da) or start <= da + pd.Timedelta(days=7):
+            continue
+        cand = ends[(ends["end_date"] >= start - win) & (ends["end_date"] <= start + win)]
+        pick, why = None, None
+        word = _first_word(names.get(new))
+        same = [a for a in cand["identifier"] if word and _first_word(last_name.get(a)) == word]
+        if len(set(same)) == 1:
+            pick, why = same[0], f"same name ({last_name.get(same[0])!r} / {names.get(new)!r})"
+        elif new in adj_prices.columns:
+            priced = {}
+            for a in dict.fromkeys(cand["identifier"]):
+                ev = _same_share(fin[(fin["identifier"] == a) & (fin["snapshot_date"] < start)], adj_prices[new])
+                if ev is not None:
+                    priced[a] = ev
+            if len(priced) == 1:
+                pick, why = next(iter(priced.items()))
+        if pick is not None and pick not in {r["old"] for r in rows}:
+            rows.append({"old": pick, "new": new, "date": start, "evidence": why})
+    return pd.DataFrame(rows, columns=["old", "new", "date", "evidence"])
+
+
+def _same_share(fa: pd.DataFrame, px: pd.Series) -> str | None:
+    """Evidence that the old ticker's snapshot prices ``fa`` are the new ticker's share (``px``: its adjusted close):
+    at least two snapshots in the last ``RENAME_STABLE_DAYS`` before the last one, the last price within
+    ``RENAME_PRICE_BAND`` x the adjusted close, and the ratio stable over them (max / min <= ``RENAME_STABLE_SPREAD``:
+    only dividends paid since separate a raw from an adjusted price); None otherwise."""
+    if len(fa) == 0:
+        return None
+    last = fa["snapshot_date"].iloc[-1]
+    fa = fa[fa["snapshot_date"] >= last - pd.Timedelta(days=RENAME_STABLE_DAYS)]
+    p = px.dropna()
+    pos = p.index.searchsorted(pd.DatetimeIndex(fa["snapshot_date"]), side="right") - 1
+    if len(fa) < 2 or (pos < 0).any():
+        return None
+    r = fa["price_usd"].to_numpy(float) / p.to_numpy(float)[pos]
+    if not np.isfinite(r).all() or not (RENAME_PRICE_BAND[0] <= r[-1] <= RENAME_PRICE_BAND[1]) \
+            or r.max() / r.min() > RENAME_STABLE_SPREAD:
+        return None
+    return (f"price {r[-1]:.3f} x the new ticker's adjusted close on {last.date()}, ratio stable within "
+            f"{r.max() / r.min() - 1:.1%} over {len(r)} snapshots")
+
+
+def _apply_renames(df: pd.DataFrame, renames: pd.DataFrame, date_col: str) -> pd.DataFrame:
+    """Rows of an old ticker dated before its change become the new ticker's."""
+    if renames.empty or df.empty:
+        return df
+    df = df.copy()
+    renamed = np.zeros(len(df), dtype=bool)
+    for r in renames.itertuples(index=False):
+        m = ((df["identifier"] == r.old) & (df[date_col] < r.date)).to_numpy()
+        df.loc[m, "identifier"] = r.new
+        renamed |= m
+    # where the new ticker has its own row for the same date, that row stands
+    return df.assign(_renamed=renamed).sort_values("_renamed", kind="stable").drop_duplicates(
+        [c for c in ("identifier", date_col) if c in df.columns] + (["start_date"] if date_col != "start_date"
+                                                                      and "start_date" in df.columns else []),
+        keep="first").sort_index().drop(columns="_renamed")
 
 
 #: bump when a cached panel's construction changes
@@ -107,6 +209,7 @@ class SP500PointInTime:
     splits: pd.DataFrame               # identifier, date, split_ratio (ratio != 1)
     dollar_volume: pd.DataFrame        # date x ids, raw close x raw volume (NaN where none)
     model: dict[str, Any]
+    renames: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["old", "new", "date", "evidence"]))
     _cache: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ construction
@@ -118,9 +221,15 @@ class SP500PointInTime:
         iv = wh.read("sp500_membership", columns=["ticker", "start_date", "end_date"])
         iv = pd.DataFrame({"identifier": _yahoo(iv["ticker"]).to_numpy(), "start_date": iv["start_date"].to_numpy(),
                            "end_date": iv["end_date"].to_numpy()})
-        fin = wh.read("sp500_financials", columns=["snapshot_date", "symbol", "price_usd", "market_cap_usd",
+        fin = wh.read("sp500_financials", columns=["snapshot_date", "symbol", "name", "price_usd", "market_cap_usd",
                                                    "shares_outstanding_est", "shares_change_unexplained"])
         fin["identifier"] = _yahoo(fin["symbol"])
+        cons = wh.read("market_sp500_constituents", columns=["yahoo_symbol", "security", "date_added",
+                                                             "in_price_panel"])
+        renames = ticker_renames(iv, cons[cons["in_price_panel"]], fin, adj_prices)
+        # an old ticker's interval ends on (or just before) the change: dated by its start
+        iv = _apply_renames(iv, renames, "start_date")
+        fin = _apply_renames(fin, renames, "snapshot_date")
         snaps = np.sort(fin["snapshot_date"].unique())
         mine = fin[fin["identifier"].isin(ids)]
 
@@ -146,16 +255,23 @@ class SP500PointInTime:
             vol["identifier"] = _yahoo(vol["ticker"])
             return wide(vol, "date", "identifier", "dollar_volume_usd")
 
-        dv = cached_panel(wh, "sp500_dollar_volume", "sp500", dollar_volume).reindex(columns=ids)
+        dv_all = cached_panel(wh, "sp500_dollar_volume", "sp500", dollar_volume)
+        for r in renames.itertuples(index=False):  # the old ticker's volumes before the change are the new one's
+            if r.old in dv_all.columns:
+                before = dv_all.index < r.date
+                cur = dv_all[r.new] if r.new in dv_all.columns else pd.Series(np.nan, index=dv_all.index)
+                dv_all[r.new] = cur.where(~before | cur.notna(), dv_all[r.old])
+        dv = dv_all.reindex(columns=ids)
         splits = wh.read("sp500_daily_volume", columns=["ticker", "date", "split_ratio"])
         splits = splits[splits["split_ratio"] != 1.0]
         sp = pd.DataFrame({"identifier": _yahoo(splits["ticker"]).to_numpy(), "date": splits["date"].to_numpy(),
                            "split_ratio": splits["split_ratio"].to_numpy()})
+        sp = _apply_renames(sp, renames, "date")
         allm = fin[["snapshot_date", "identifier", "market_cap_usd"]].reset_index(drop=True)
         return cls(ids=ids, intervals=iv, snap_dates=np.asarray(snaps, dtype="datetime64[ns]"),
                    mcap=ffill(mc.to_numpy(float)), mcap_asof=asof_f, so_est=ffill(so.to_numpy(float)),
                    so_book=ffill(book), jump=ffill(jump.to_numpy(float)), all_mcap=allm, splits=sp,
-                   dollar_volume=dv.sort_index(), model=model)
+                   dollar_volume=dv.sort_index(), model=model, renames=renames)
 
     # ------------------------------------------------------------------ membership
     def members_on(self, t: pd.Timestamp) -> pd.Index:

@@ -29,6 +29,11 @@ with their share of the index) and ``sector_etfs`` (US sector and industry ETFs 
 of them still trades today, so funds that closed are absent: its notes state the count, :func:`etf_survivorship_note`).
 A user
 universe is a directory in the format of ``portfolio/README.md`` (:func:`load_user_universe`).
+
+The ``sp500`` universe is cached under ``<home>/cache/universe/sp500-<key>.pkl``: the key hashes the warehouse
+manifests' keys of ``market`` and ``sp500``, the crosswalk, the liquidity model and this module's, ``sp500_pit``'s and
+``compliance/liquidity.py``'s source, so a changed input or code never reads a stale universe (loading it takes a
+tenth of a second instead of about two seconds of building).
 """
 from __future__ import annotations
 
@@ -324,7 +329,50 @@ def load_universe(name: str, warehouse, *, security_data: str | Path | None = No
     return uni
 
 
+#: bump when the cached sp500 universe's construction changes in a way the source hashes below do not capture
+UNIVERSE_CACHE_VERSION = "1"
+_CODE = (Path(__file__), Path(__file__).with_name("sp500_pit.py"), REPO / "compliance" / "liquidity.py")
+
+
+def _sp500_cache_key(wh) -> str:
+    """What the sp500 universe is a function of: the warehouse manifests' keys (inputs, parser and code of each
+    source), the crosswalk, the liquidity model and the code that builds it."""
+    from compliance.liquidity import MODEL_PATH
+
+    parts = [UNIVERSE_CACHE_VERSION, (wh.manifest("market") or {}).get("key"),
+             (wh.manifest("sp500") or {}).get("key") if wh.has("sp500") else "no-sp500",
+             _file_hash(CROSSWALK), _file_hash(MODEL_PATH), *(_file_hash(p) for p in _CODE)]
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24]
+
+
 def _load_sp500(wh) -> Universe:
+    """The sp500 universe, from ``<home>/cache/universe/sp500-<key>.pkl`` when its key (:func:`_sp500_cache_key`)
+    matches, else built from the warehouse and cached (written atomically; older entries removed). A pickle our
+    own code wrote under the fund's home, read only when every input's hash matches; unreadable: rebuilt."""
+    import pickle
+
+    from ingest.storage import atomic_write_bytes
+
+    folder = Path(wh.home) / "cache" / "universe"
+    path = folder / f"sp500-{_sp500_cache_key(wh)}.pkl"
+    if path.exists():
+        try:
+            uni = pickle.loads(path.read_bytes())
+            if isinstance(uni, Universe):
+                return uni
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            pass
+    uni = _build_sp500(wh)
+    if uni.pit is not None:
+        uni.pit._cache.clear()
+    atomic_write_bytes(path, pickle.dumps(uni, protocol=pickle.HIGHEST_PROTOCOL))
+    for old in folder.glob("sp500-*.pkl"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return uni
+
+
+def _build_sp500(wh) -> Universe:
     cons = wh.read("market_sp500_constituents")
     cons = cons[cons["in_price_panel"]].copy()
     cw = read_crosswalk()

@@ -148,3 +148,54 @@ def test_adv_measured_then_fallback(sp500):
     # a stock of today's list that is not a member on the date gets no fallback ADV
     nonmember = b.index[~b["index_member"] & b["adv_usd"].isna()]
     assert (b.loc[nonmember, "adv_basis"] == BASIS_NONE).all()
+
+
+# ------------------------------------------------------------------------------------------------ ticker changes
+def test_ticker_change_rules_on_small_tables():
+    from portfolio.sp500_pit import ticker_renames
+
+    d = pd.Timestamp
+    iv = pd.DataFrame({"identifier": ["OLD", "NEWCO", "GONE", "ADDED", "X1", "X2", "NEWX"],
+                       "start_date": [d("2000-01-03"), d("2020-05-01"), d("2000-01-03"), d("2020-05-01"),
+                                      d("2000-01-03"), d("2000-01-03"), d("2021-03-01")],
+                       "end_date": [d("2020-05-01"), pd.NaT, d("2020-05-01"), pd.NaT, d("2021-03-01"),
+                                    d("2021-03-01"), pd.NaT]})
+    cons = pd.DataFrame({"yahoo_symbol": ["NEWCO", "ADDED", "NEWX"], "security": ["Acme Corp", "Other Inc", "Zed"],
+                         "date_added": ["1990-01-01", "2020-04-29", "1995-01-01"]})
+    fin = pd.DataFrame({"identifier": ["OLD", "GONE", "X1", "X2"], "snapshot_date": [d("2019-06-01")] * 4,
+                        "name": ["Acme Corporation", "Gone Co", "Alpha Old", "Other"], "price_usd": [10.0] * 4})
+    px = pd.DataFrame({"NEWCO": [10.5], "ADDED": [10.0], "NEWX": [10.0]}, index=[d("2019-05-31")])
+    r = ticker_renames(iv, cons, fin, px)
+    # NEWCO's company was a member before its interval and OLD shares its name; ADDED is a new addition (dated on
+    # its interval), NEWX's predecessor is ambiguous (two intervals end, neither name matches): left alone
+    assert r[["old", "new"]].values.tolist() == [["OLD", "NEWCO"]]
+    # without a name match: the one predecessor whose share price matches (within the band, stable ratio)
+    fin2 = pd.concat([fin, fin.assign(snapshot_date=d("2019-09-01"))]).assign(
+        name=["Zzz", "Gone Co", "Alpha Old", "Other"] * 2)
+    fin2.loc[(fin2["identifier"] == "GONE") & (fin2["snapshot_date"] == d("2019-09-01")), "price_usd"] = 30.0
+    px2 = pd.DataFrame({"NEWCO": [10.5, 10.4], "ADDED": [10.0, 10.0], "NEWX": [10.0, 10.0]},
+                       index=[d("2019-05-31"), d("2019-08-30")])
+    assert ticker_renames(iv, cons, fin2, px2)[["old", "new"]].values.tolist() == [["OLD", "NEWCO"]]
+    assert ticker_renames(iv, cons, fin2, px2 * 2).empty  # no share price matches
+    # GONE matches as well (its ratio is stable too): ambiguous, left alone
+    fin3 = fin2.copy()
+    fin3.loc[fin3["identifier"] == "GONE", "price_usd"] = 10.2
+    assert ticker_renames(iv, cons, fin3, px2).empty
+
+
+def test_ticker_changes_on_real_data(sp500):
+    r = sp500.pit.renames.set_index("old")["new"]
+    assert r["BK"] == "BNY" and r["FI"] == "FISV" and r["MMC"] == "MRSH" and r["FB"] == "META"
+    assert sp500.eligible(pd.Timestamp("2020-06-01"))["META"]  # a member as FB then
+    # additions on a day of removals are not mistaken for ticker changes
+    assert not sp500.pit.renames["new"].isin(["DASH", "TKO", "EXE", "WSM", "APO"]).any()
+    d = pd.Timestamp("2025-01-02")
+    el = sp500.eligible(d)
+    assert el["BNY"] and el["FISV"] and el["MRSH"]
+    unpriced = sp500.survivorship(d)["unpriced_members"]
+    assert not {"BK", "FI", "MMC", "PARA"} & set(unpriced)
+    sec = sp500.securities_at(d)
+    assert sec.at["FISV", "shares_outstanding_asof"] >= pd.Timestamp("2024-10-10")  # the FI snapshots
+    assert np.isfinite(sec.at["FISV", "shares_outstanding"])
+    # what the data truly lack stays missing: members the financials never list
+    assert np.isnan(sec.at["WDAY", "shares_outstanding"]) and el["WDAY"]
