@@ -148,6 +148,10 @@ def _ir_verdict(res: dict[str, Any]) -> str:
         return (f"Information ratio {ir:.2f} < 0: target missed because of the forecasts, whose tilts cost "
                 f"{100 * fc['active_return']:.2f}%/yr (t {fc['t_stat']:.2f}) against the same program without them; "
                 + (rep + "." if rep else ""))
+    if fc is None and res["signal_skill"]["with_positive_ic"] > 0:
+        return (f"Information ratio {ir:.2f} < 0: target missed; the forecasts tilted the book, but their "
+                f"contribution was not measured (run without --no-ablation to compare the same program without "
+                f"them)" + (f"; {rep}." if rep else "."))
     return (f"Information ratio {ir:.2f} < 0: target missed with no forecast tilt, so the shortfall is the tracking "
             f"cost of compliance and costs" + (f" ({rep})." if rep else "."))
 

@@ -54,3 +54,18 @@ def test_report_shows_mandate_and_targets(run):
     text = open(r["report"]).read()
     assert "sector_etfs@1.1.0" in text and "tracking error realised" in text and "forecasts' contribution" in text
     assert json.loads(open(r["report"].replace("report.md", "metrics.json")).read())["benchmark"] == "SPY"
+
+
+def test_ir_verdict_names_the_cause_and_never_claims_an_unmeasured_one():
+    """The report's plain sentence on IR >= 0: forecasts blamed only when their measured contribution is negative;
+    with the ablation off and tilts present it says the contribution was not measured."""
+    from portfolio.active import _ir_verdict
+
+    tc = {"replica_active_return": 0.0023, "replica_tracking_error": 0.0045}
+    base = {"information_ratio": -0.1, "tracking_cost_of_compliance": tc}
+    tilted, untilted = {"with_positive_ic": 12}, {"with_positive_ic": 0}
+    fc = {"active_return": -0.0034, "t_stat": -1.22}
+    assert "because of the forecasts" in _ir_verdict({**base, "signal_skill": tilted, "forecast_contribution": fc})
+    assert "not measured" in _ir_verdict({**base, "signal_skill": tilted, "forecast_contribution": None})
+    assert "with no forecast tilt" in _ir_verdict({**base, "signal_skill": untilted, "forecast_contribution": None})
+    assert "target met" in _ir_verdict({**base, "information_ratio": 0.2, "signal_skill": untilted})
