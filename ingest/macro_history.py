@@ -35,6 +35,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from .errors import IngestError, MissingInputError, ProblemCollector
 from .registry import Progress, Source, progress_or_noop
@@ -161,7 +162,7 @@ def _mrts_sheet(path: Path, sheet: str, grid: np.ndarray) -> pd.DataFrame:
             continue
         m = _MONTH_LABEL.match(str(v))
         if not m:
-            problems.add("month label does not parse", row=header + 1, column=_letters(j),
+            problems.add("month label does not parse", row=header + 1, column=get_column_letter(j + 1),
                          expected="'Mon. YYYY' or 'Mon. YYYY(p)'", got=v)
             continue
         months[j] = (pd.Timestamp(int(m.group(2)), _MONTHS[m.group(1)], 1), m.group(3) is not None)
@@ -188,7 +189,7 @@ def _mrts_sheet(path: Path, sheet: str, grid: np.ndarray) -> pd.DataFrame:
                 try:
                     x = float(v)
                 except (TypeError, ValueError):
-                    problems.add("value is not a number", row=i + 1, column=_letters(j),
+                    problems.add("value is not a number", row=i + 1, column=get_column_letter(j + 1),
                                  expected="USD millions, (S) or (NA)", got=v)
                     continue
                 out.append((code, kind, adjusted, month, x, prelim, i + 1))
@@ -200,13 +201,6 @@ def _mrts_sheet(path: Path, sheet: str, grid: np.ndarray) -> pd.DataFrame:
 def _blank(v) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v)
 
-
-def _letters(j: int) -> str:
-    s, j = "", j + 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def mrts_lag(code: str | None) -> int:

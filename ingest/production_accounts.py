@@ -41,6 +41,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from .errors import IngestError, MissingInputError, ProblemCollector
 from .registry import Progress, Source, progress_or_noop
@@ -150,7 +151,7 @@ def read_official(path: Path, codes: pd.DataFrame) -> pd.DataFrame:
         except ValueError:
             y = float("nan")
         if not (y == int(y) if y == y else False) or not 1900 < y < 2100:
-            problems.add("year header is not a year", row=2, column=_letters(j), expected="YYYY", got=v)
+            problems.add("year header is not a year", row=2, column=get_column_letter(j + 1), expected="YYYY", got=v)
             continue
         years[j] = int(y)
     body = [i for i in range(2, g.shape[0]) if g[i, 0] is not None and str(g[i, 0]).strip()]
@@ -169,7 +170,7 @@ def read_official(path: Path, codes: pd.DataFrame) -> pd.DataFrame:
             try:
                 x = float(v)
             except (TypeError, ValueError):
-                problems.add("gross output is not a number", row=i + 1, column=_letters(j),
+                problems.add("gross output is not a number", row=i + 1, column=get_column_letter(j + 1),
                              expected="USD millions", got=v)
                 continue
             out.append(("official_2025", c.pa_code, desc, y, x, i + 1))
@@ -230,13 +231,6 @@ def read_experimental(path: Path, codes: pd.DataFrame) -> pd.DataFrame:
     df["vintage"] = "bea-bls-experimental-2020-10-26"
     return df
 
-
-def _letters(j: int) -> str:
-    s, j = "", j + 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def crosswalk_frame() -> pd.DataFrame:

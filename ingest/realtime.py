@@ -41,6 +41,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from .errors import MissingInputError, ProblemCollector
 from .registry import Progress, Source, progress_or_noop
@@ -126,7 +127,7 @@ def read_vintage_matrix(path: Path, variable: str, unit: str) -> pd.DataFrame:
     for j, name in enumerate(names):
         d = vintage_date(name, variable)
         if d is None:
-            problems.add("vintage name does not parse", row=1, column=_col(j + 1),
+            problems.add("vintage name does not parse", row=1, column=get_column_letter(j + 2),
                          expected=f"{variable}<YY>M<m> or {variable}<YY>Q<q>", got=name)
         dates.append(d)
     ok_dates = [d for d in dates if d is not None]
@@ -149,7 +150,7 @@ def read_vintage_matrix(path: Path, variable: str, unit: str) -> pd.DataFrame:
     v = num.to_numpy(dtype=float).reshape(cells.shape)
     for k in np.flatnonzero((num.isna() & flat.notna()).to_numpy())[:3]:
         i, j = divmod(int(k), cells.shape[1])
-        problems.add("value is not a number", row=i + 2, column=_col(j + 1), expected="a number or #N/A",
+        problems.add("value is not a number", row=i + 2, column=get_column_letter(j + 2), expected="a number or #N/A",
                      got=cells[i, j])
     problems.raise_if_any()
     prev = np.full(v.shape[0], np.nan)
@@ -172,14 +173,6 @@ def read_vintage_matrix(path: Path, variable: str, unit: str) -> pd.DataFrame:
     out["published_date"] = out["vintage_date"]
     return out
 
-
-def _col(j: int) -> str:
-    """0-based column index -> Excel letters."""
-    s, j = "", j + 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def value_as_of(table: pd.DataFrame, variable: str, date: str | pd.Timestamp) -> pd.Series:
