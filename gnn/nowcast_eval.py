@@ -65,6 +65,8 @@ class GnnConfig:
     #: graph variants chosen between on the inner validation (:data:`gnn.nowcast_gnn.GRAPH_MODES`); one by default
     #: (``--gnn-modes`` for the others and for choosing among them)
     modes: tuple = ("layers",)
+    #: epochs of pretraining on the annual panel (:mod:`gnn.nowcast_annual`) when the evaluation has one
+    pre_epochs: int = 200
 
 
 def _score(y: np.ndarray, q: np.ndarray) -> dict:
@@ -78,7 +80,8 @@ def _score(y: np.ndarray, q: np.ndarray) -> dict:
 def evaluate(inp: NowcastInputs, first: str = "2016Q2", last: str = "2024Q3", models=MODELS,
              io_summary: pd.DataFrame | None = None, refit_every: int = 4, epochs: int = 100, seed: int = 0,
              progress=None, calibrate: bool = True, burn_in: int = MIN_CALIBRATION_QUARTERS,
-             text_index: pd.DataFrame | None = None, gnn: GnnConfig | None = None) -> NowcastEvaluation:
+             text_index: pd.DataFrame | None = None, gnn: GnnConfig | None = None,
+             annual=None) -> NowcastEvaluation:
     """Walk forward over ``first..last`` (module docstring). The panel models (GNN, LightGBM) refit every
     ``refit_every`` quarters on what was public at that quarter's decision date and nowcast the following quarters
     with each quarter's own features (published by its own decision date); bridge and AR refit every quarter.
@@ -111,6 +114,7 @@ def evaluate(inp: NowcastInputs, first: str = "2016Q2", last: str = "2024Q3", mo
     fitted: dict = {}
     epochs_used: dict = {m: [] for m in models}
     io_cache: dict = {}
+    annual_years: dict = {}
     cal = {m: OnlineCalibrator() for m in models}
     for i, t in enumerate(quarters):
         if t not in growth.index:
@@ -124,8 +128,15 @@ def evaluate(inp: NowcastInputs, first: str = "2016Q2", last: str = "2024Q3", mo
         for m in models:
             if m in PANEL_MODELS:
                 if m not in fitted or i % refit_every == 0:
+                    ap = None
+                    if annual is not None:
+                        akey = ("annual", as_of)
+                        if akey not in io_cache:
+                            io_cache[akey] = annual.panel(inp.at(as_of), as_of, panel.codes, panel.X.shape[-1])
+                        ap = io_cache[akey]
+                        annual_years.setdefault(str(t), len(ap.years) if ap is not None else 0)
                     if m == "lightgbm":
-                        fitted[m] = fit_lightgbm(panel, seed=seed)
+                        fitted[m] = fit_lightgbm(panel, seed=seed, pretrain=ap)
                     else:
                         year = io_year_as_of(sorted(int(v) for v in io_summary["year"].unique()), as_of.date())
                         if year not in io_cache:
@@ -134,7 +145,8 @@ def evaluate(inp: NowcastInputs, first: str = "2016Q2", last: str = "2024Q3", mo
                         fitted[m] = fit_gnn(panel, up, down, epochs=gcfg.epochs, hidden=gcfg.hidden, seed=seed,
                                             use_graph=(m == "gnn"), seeds=gcfg.seeds,
                                             select_epochs=gcfg.select_epochs, val_quarters=gcfg.val_quarters,
-                                            max_epochs=gcfg.max_epochs, modes=tuple(gcfg.modes))
+                                            max_epochs=gcfg.max_epochs, modes=tuple(gcfg.modes),
+                                            pretrain=ap, pre_epochs=gcfg.pre_epochs)
                         epochs_used[m].append(f"{fitted[m].mode}:{fitted[m].epochs}" if m in GRAPH_MODELS
                                               else int(fitted[m].epochs))
                 q = pd.DataFrame(fitted[m](panel.x_now), index=panel.codes).reindex(y.index).to_numpy()
@@ -176,6 +188,8 @@ def evaluate(inp: NowcastInputs, first: str = "2016Q2", last: str = "2024Q3", mo
                               f"nowcasts of quarters published by each decision date (burn-in {burn_in} quarters "
                               f"from {start})" if calibrate else "none")
     summary["text_index"] = text_index is not None
+    if annual is not None:
+        summary["annual_history"] = {"years_at_refit": annual_years}
     if any(m.startswith("gnn") for m in models):
         summary["gnn_config"] = {**gcfg.__dict__, "epochs_chosen": {m: v for m, v in epochs_used.items() if v}}
     return NowcastEvaluation(per, summary)

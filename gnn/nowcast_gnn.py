@@ -48,6 +48,7 @@ class Panel:
     y: np.ndarray  # [T, N] training targets
     x_now: np.ndarray  # [N, F] features of the target quarter
     codes: list[str]
+    quarters: list | None = None  # the training quarters (pd.Period), in order
 
 
 def node_panel(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, known: pd.PeriodIndex,
@@ -86,7 +87,7 @@ def node_panel(inp: NowcastInputs, quarter: pd.Period, as_of: pd.Timestamp, know
     ok = np.isfinite(X[:-1]).all(axis=(1, 2)) & np.isfinite(y).all(axis=1)
     if not np.isfinite(X[-1]).all():
         raise ValueError(f"features of {quarter} are incomplete as of {as_of.date()}")
-    return Panel(X[:-1][ok], y[ok], X[-1], codes)
+    return Panel(X[:-1][ok], y[ok], X[-1], codes, list(known[ok]))
 
 
 def propagation(A: pd.DataFrame, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -172,14 +173,17 @@ def _net(N: int, F: int, hidden: int, use_graph: bool, mode: str = "layers"):
 
 def _train(X: np.ndarray, y: np.ndarray, up, down, *, hidden: int, seed: int, use_graph: bool, epochs: int,
            lr: float, weight_decay: float, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
-           check_every: int = 10, mode: str = "layers"):
+           check_every: int = 10, mode: str = "layers", init: dict | None = None):
     """Full-batch Adam on the mean pinball loss; with a validation set, also the validation loss every
-    ``check_every`` epochs (list of ``(epoch, loss)``)."""
+    ``check_every`` epochs (list of ``(epoch, loss)``). ``init``: start from these weights (a pretrained
+    ``state_dict``) instead of the seed's draw."""
     import torch
 
     torch.manual_seed(seed)
     T, N, F = X.shape
     net = _net(N, F, hidden, use_graph, mode)
+    if init is not None:
+        net.load_state_dict(init)
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
     tau = torch.tensor(QUANTILES, dtype=torch.float32)
     Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
@@ -207,7 +211,7 @@ def _train(X: np.ndarray, y: np.ndarray, up, down, *, hidden: int, seed: int, us
 def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 100, hidden: int = 32,
             seed: int = 0, use_graph: bool = True, seeds: int = 1, select_epochs: bool = False,
             val_quarters: int = 8, max_epochs: int = 300, lr: float = 0.01, weight_decay: float = 1e-4,
-            modes: tuple[str, ...] = ("layers",)):
+            modes: tuple[str, ...] = ("layers",), pretrain=None, pre_epochs: int = 200):
     """Train on ``panel`` (module docstring); returns ``predict(x_now [N, F]) -> quantiles [N, K]``.
 
     ``select_epochs``: early stopping chosen on the training window only: fit on all but the last
@@ -215,7 +219,10 @@ def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 10
     every 10 epochs up to ``max_epochs``), then refit on the whole window for that many epochs; with several graph
     ``modes`` (:data:`GRAPH_MODES`) the (mode, epochs) pair with the lowest validation pinball is chosen the same
     way (without selection: the first mode). ``seeds``: average the quantiles of that many networks (seeds
-    ``seed .. seed + seeds - 1``), then sort."""
+    ``seed .. seed + seeds - 1``), then sort. ``pretrain`` (:class:`gnn.nowcast_annual.AnnualPanel`): each
+    network is first trained ``pre_epochs`` epochs on the annual panel (standardised on its own) and then on the
+    quarterly one from those weights; for the epoch selection only the years before the first held-out quarter's
+    year are pretrained on."""
     import torch
 
     torch.set_num_threads(1)  # tiny dense tensors: threads only add contention
@@ -226,15 +233,19 @@ def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 10
     kw = dict(hidden=hidden, use_graph=use_graph, lr=lr, weight_decay=weight_decay)
     chosen, mode = epochs, modes[0]
     curve: list = []
+    start = _pretrainer(pretrain, up, down, pre_epochs, kw)
     if select_epochs and len(X) >= val_quarters + 12:
         best = None
+        before = panel.quarters[-val_quarters].year if panel.quarters else None
         for md in (modes if use_graph else modes[:1]):
             _, c = _train(X[:-val_quarters], y[:-val_quarters], up, down, seed=seed, epochs=max_epochs,
-                          X_val=X[-val_quarters:], y_val=y[-val_quarters:], mode=md, **kw)
+                          X_val=X[-val_quarters:], y_val=y[-val_quarters:], mode=md,
+                          init=start(seed, md, before), **kw)
             e, v = min(c, key=lambda t: t[1])
             if best is None or v < best[0]:
                 best, chosen, mode, curve = (v,), e, md, c
-    nets = [_train(X, y, up, down, seed=seed + k, epochs=chosen, mode=mode, **kw)[0] for k in range(seeds)]
+    nets = [_train(X, y, up, down, seed=seed + k, epochs=chosen, mode=mode, init=start(seed + k, mode, None),
+                   **kw)[0] for k in range(seeds)]
 
     def predict(x_now: np.ndarray) -> np.ndarray:
         with torch.no_grad():
@@ -248,19 +259,62 @@ def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 10
     return predict
 
 
+def _pretrainer(pretrain, up, down, pre_epochs: int, kw: dict):
+    """``start(seed, mode, before_year) -> state_dict | None``: a network pretrained on the annual panel (years
+    before ``before_year`` when given), or None without one (or with fewer than 8 such years)."""
+    if pretrain is None or pre_epochs <= 0:
+        return lambda *a: None
+    F = pretrain.X.shape[-1]
+    mu = pretrain.X.reshape(-1, F).mean(axis=0)
+    sd = pretrain.X.reshape(-1, F).std(axis=0)
+    sd[sd == 0] = 1.0
+    Xa, ya = (pretrain.X - mu) / sd, pretrain.y / (float(np.nanstd(pretrain.y)) or 1.0)
+    years = np.asarray(pretrain.years)
+    cache: dict = {}
+
+    def start(seed: int, mode: str, before_year):
+        sel = years < before_year if before_year is not None else np.ones(len(years), bool)
+        if sel.sum() < 8:
+            return None
+        key = (seed, mode, int(sel.sum()))
+        if key not in cache:
+            net, _ = _train(Xa[sel], ya[sel], up, down, seed=seed, epochs=pre_epochs, mode=mode, **kw)
+            cache[key] = net.state_dict()
+        return cache[key]
+
+    return start
+
+
 def lightgbm_nowcast(panel: Panel, **kwargs) -> np.ndarray:
     """Pooled LightGBM quantile regressions (module docstring): ``[N, len(QUANTILES)]``."""
     return fit_lightgbm(panel, **kwargs)(panel.x_now)
 
 
-def fit_lightgbm(panel: Panel, n_estimators: int = 200, seed: int = 0):
-    """Train the pooled quantile regressions; returns ``predict(x_now [N, F]) -> quantiles [N, K]``."""
+def fit_lightgbm(panel: Panel, n_estimators: int = 200, seed: int = 0, pretrain=None):
+    """Train the pooled quantile regressions; returns ``predict(x_now [N, F]) -> quantiles [N, K]``.
+    ``pretrain`` (:class:`gnn.nowcast_annual.AnnualPanel`): its rows join the training rows with a frequency flag
+    (a last column, 1 = annual), features and targets of each frequency standardised by that frequency's own mean and
+    s.d.; the quarterly prediction is scaled back."""
     import lightgbm as lgb
 
     T, N, F = panel.X.shape
     ind = np.tile(np.arange(N), T)
-    Xtr = np.column_stack([panel.X.reshape(-1, F), ind])
-    ytr = panel.y.reshape(-1)
+    Xq, yq = panel.X.reshape(-1, F), panel.y.reshape(-1)
+    mu, sd, ysd = np.zeros(F), np.ones(F), 1.0
+    if pretrain is not None:
+        mu, sd, ysd = _standardise(panel)
+        Xq, yq = (Xq - mu) / sd, yq / ysd
+    Xtr = np.column_stack([Xq, ind])
+    ytr = yq
+    if pretrain is not None:
+        Ta = pretrain.X.shape[0]
+        Xa = pretrain.X.reshape(-1, F)
+        mua, sda = Xa.mean(axis=0), Xa.std(axis=0)
+        sda[sda == 0] = 1.0
+        ya = pretrain.y.reshape(-1) / (float(np.nanstd(pretrain.y)) or 1.0)
+        Xtr = np.vstack([np.column_stack([Xtr, np.zeros(len(Xtr))]),
+                         np.column_stack([(Xa - mua) / sda, np.tile(np.arange(N), Ta), np.ones(len(Xa))])])
+        ytr = np.concatenate([ytr, ya])
     ok = np.isfinite(ytr)  # padded cells of a subsampled panel (gnn.nowcast_scaling) carry no target
     Xtr, ytr = Xtr[ok], ytr[ok]
     models = []
@@ -272,7 +326,8 @@ def fit_lightgbm(panel: Panel, n_estimators: int = 200, seed: int = 0):
         models.append(m)
 
     def predict(x_now: np.ndarray) -> np.ndarray:
-        Xnow = np.column_stack([x_now, np.arange(N)])
-        return np.sort(np.column_stack([m.predict(Xnow) for m in models]), axis=1)
+        cols = [(x_now - mu) / sd, np.arange(N)] + ([np.zeros(N)] if pretrain is not None else [])
+        Xnow = np.column_stack(cols)
+        return np.sort(np.column_stack([m.predict(Xnow) for m in models]), axis=1) * ysd
 
     return predict
