@@ -67,6 +67,8 @@ class GnnConfig:
     modes: tuple = ("layers",)
     #: epochs of pretraining on the annual panel (:mod:`gnn.nowcast_annual`) when the evaluation has one
     pre_epochs: int = 200
+    #: fine-tuning after the annual pretraining (:data:`gnn.nowcast_gnn.FINETUNES`), chosen on the inner validation
+    finetunes: tuple = ("all",)
 
 
 def _score(y: np.ndarray, q: np.ndarray) -> dict:
@@ -146,9 +148,10 @@ def evaluate(inp: NowcastInputs, first: str = "2016Q2", last: str = "2024Q3", mo
                                             use_graph=(m == "gnn"), seeds=gcfg.seeds,
                                             select_epochs=gcfg.select_epochs, val_quarters=gcfg.val_quarters,
                                             max_epochs=gcfg.max_epochs, modes=tuple(gcfg.modes),
-                                            pretrain=ap, pre_epochs=gcfg.pre_epochs)
-                        epochs_used[m].append(f"{fitted[m].mode}:{fitted[m].epochs}" if m in GRAPH_MODELS
-                                              else int(fitted[m].epochs))
+                                            pretrain=ap, pre_epochs=gcfg.pre_epochs,
+                                            finetunes=tuple(gcfg.finetunes))
+                        epochs_used[m].append(f"{fitted[m].mode}:{fitted[m].finetune}:{fitted[m].epochs}"
+                                              if m in GRAPH_MODELS else int(fitted[m].epochs))
                 q = pd.DataFrame(fitted[m](panel.x_now), index=panel.codes).reindex(y.index).to_numpy()
             elif m == "bridge" and text_index is not None:
                 from .nowcast import NowcastError

@@ -26,9 +26,13 @@ full batch, weight decay 1e-4; target scaled by its training s.d. **Selection on
 last 8 training quarters are held out, the network is trained on the rest for up to 300 epochs and the epoch
 count (and, with several variants, the variant) with the lowest held-out pinball is kept; the final networks are
 refitted on the whole window for that many epochs. **Seed ensemble**: the quantiles of 3 networks (seeds ``s .. s+2``)
-are averaged, then sorted.
+are averaged, then sorted. **Annual pretraining** (:mod:`gnn.nowcast_annual`): with an annual panel, every network
+(graph and no-graph alike, same seed) is first trained 200 epochs on the annual history published by the decision
+date (1998 on; 1960 on once the production accounts are public) and the quarterly training starts from those
+weights, so the graph weights can learn propagation from six decades instead of a few dozen quarters.
 **LightGBM baseline** (no graph): the same node features plus the industry as a categorical, one quantile
-regression per level (``objective='quantile'``), 200 trees of 7 leaves, then sorted per row (no crossing).
+regression per level (``objective='quantile'``), 200 trees of 7 leaves, then sorted per row (no crossing); with an
+annual panel its rows join the training set with a frequency flag (each frequency standardised on its own).
 """
 from __future__ import annotations
 
@@ -119,6 +123,8 @@ def gnn_nowcast(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, **kwargs) ->
 
 
 GRAPH_MODES = ("layers", "inputs", "none")
+#: how a pretrained network is trained on the quarterly panel (:func:`fit_gnn`)
+FINETUNES = ("all", "freeze_graph")
 
 
 def _net(N: int, F: int, hidden: int, use_graph: bool, mode: str = "layers"):
@@ -173,7 +179,7 @@ def _net(N: int, F: int, hidden: int, use_graph: bool, mode: str = "layers"):
 
 def _train(X: np.ndarray, y: np.ndarray, up, down, *, hidden: int, seed: int, use_graph: bool, epochs: int,
            lr: float, weight_decay: float, X_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
-           check_every: int = 10, mode: str = "layers", init: dict | None = None):
+           check_every: int = 10, mode: str = "layers", init: dict | None = None, freeze_graph: bool = False):
     """Full-batch Adam on the mean pinball loss; with a validation set, also the validation loss every
     ``check_every`` epochs (list of ``(epoch, loss)``). ``init``: start from these weights (a pretrained
     ``state_dict``) instead of the seed's draw."""
@@ -184,7 +190,11 @@ def _train(X: np.ndarray, y: np.ndarray, up, down, *, hidden: int, seed: int, us
     net = _net(N, F, hidden, use_graph, mode)
     if init is not None:
         net.load_state_dict(init)
-    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
+        if freeze_graph:  # keep the propagation learned on the annual history; adapt the node weights only
+            for name, prm in net.named_parameters():
+                if name.startswith("lin_g.") or name.endswith(".u.weight") or name.endswith(".d.weight"):
+                    prm.requires_grad_(False)
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)
     tau = torch.tensor(QUANTILES, dtype=torch.float32)
     Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
     ok = torch.isfinite(yt)
@@ -211,7 +221,8 @@ def _train(X: np.ndarray, y: np.ndarray, up, down, *, hidden: int, seed: int, us
 def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 100, hidden: int = 32,
             seed: int = 0, use_graph: bool = True, seeds: int = 1, select_epochs: bool = False,
             val_quarters: int = 8, max_epochs: int = 300, lr: float = 0.01, weight_decay: float = 1e-4,
-            modes: tuple[str, ...] = ("layers",), pretrain=None, pre_epochs: int = 200):
+            modes: tuple[str, ...] = ("layers",), pretrain=None, pre_epochs: int = 200,
+            finetunes: tuple[str, ...] = ("all",)):
     """Train on ``panel`` (module docstring); returns ``predict(x_now [N, F]) -> quantiles [N, K]``.
 
     ``select_epochs``: early stopping chosen on the training window only: fit on all but the last
@@ -222,7 +233,9 @@ def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 10
     ``seed .. seed + seeds - 1``), then sort. ``pretrain`` (:class:`gnn.nowcast_annual.AnnualPanel`): each
     network is first trained ``pre_epochs`` epochs on the annual panel (standardised on its own) and then on the
     quarterly one from those weights; for the epoch selection only the years before the first held-out quarter's
-    year are pretrained on."""
+    year are pretrained on. ``finetunes`` (with ``pretrain``): ``all`` (every weight trained on the quarterly
+    panel) and/or ``freeze_graph`` (the graph weights stay as pretrained on the annual history, the node weights
+    adapt); several are chosen between on the inner validation like the modes."""
     import torch
 
     torch.set_num_threads(1)  # tiny dense tensors: threads only add contention
@@ -231,21 +244,31 @@ def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 10
     up = torch.tensor(P_up if use_graph else np.zeros_like(P_up), dtype=torch.float32)
     down = torch.tensor(P_down if use_graph else np.zeros_like(P_down), dtype=torch.float32)
     kw = dict(hidden=hidden, use_graph=use_graph, lr=lr, weight_decay=weight_decay)
+    for ft in finetunes:
+        if ft not in FINETUNES:
+            raise ValueError(f"unknown fine-tuning {ft!r}; expected one of {FINETUNES}")
     chosen, mode = epochs, modes[0]
+    fts = finetunes if (use_graph and pretrain is not None) else ("all",)
+    finetune = fts[0]
     curve: list = []
     start = _pretrainer(pretrain, up, down, pre_epochs, kw)
     if select_epochs and len(X) >= val_quarters + 12:
         best = None
         before = panel.quarters[-val_quarters].year if panel.quarters else None
         for md in (modes if use_graph else modes[:1]):
-            _, c = _train(X[:-val_quarters], y[:-val_quarters], up, down, seed=seed, epochs=max_epochs,
-                          X_val=X[-val_quarters:], y_val=y[-val_quarters:], mode=md,
-                          init=start(seed, md, before), **kw)
-            e, v = min(c, key=lambda t: t[1])
-            if best is None or v < best[0]:
-                best, chosen, mode, curve = (v,), e, md, c
-    nets = [_train(X, y, up, down, seed=seed + k, epochs=chosen, mode=mode, init=start(seed + k, mode, None),
-                   **kw)[0] for k in range(seeds)]
+            for ft in fts:
+                init = start(seed, md, before)
+                _, c = _train(X[:-val_quarters], y[:-val_quarters], up, down, seed=seed, epochs=max_epochs,
+                              X_val=X[-val_quarters:], y_val=y[-val_quarters:], mode=md, init=init,
+                              freeze_graph=(ft == "freeze_graph" and init is not None), **kw)
+                e, v = min(c, key=lambda t: t[1])
+                if best is None or v < best[0]:
+                    best, chosen, mode, finetune, curve = (v,), e, md, ft, c
+    nets = []
+    for k in range(seeds):
+        init = start(seed + k, mode, None)
+        nets.append(_train(X, y, up, down, seed=seed + k, epochs=chosen, mode=mode, init=init,
+                           freeze_graph=(finetune == "freeze_graph" and init is not None), **kw)[0])
 
     def predict(x_now: np.ndarray) -> np.ndarray:
         with torch.no_grad():
@@ -255,6 +278,7 @@ def fit_gnn(panel: Panel, P_up: np.ndarray, P_down: np.ndarray, epochs: int = 10
 
     predict.epochs = chosen  # type: ignore[attr-defined]
     predict.mode = mode  # type: ignore[attr-defined]
+    predict.finetune = finetune  # type: ignore[attr-defined]
     predict.validation_curve = curve  # type: ignore[attr-defined]
     return predict
 

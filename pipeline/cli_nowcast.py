@@ -102,6 +102,10 @@ def evaluate_cmd(
     gnn_modes: str = typer.Option("layers", "--gnn-modes", help=(
         "GNN graph variant(s): layers | inputs | none, comma-separated to choose among them on the inner "
         "validation (none = propagation off)")),
+    gnn_finetune: str = typer.Option("all", "--gnn-finetune", help=(
+        "after the annual pretraining: all (every weight trained on the quarters) | freeze_graph (graph weights "
+        "kept from the annual history), comma-separated to choose on the inner validation")),
+    pre_epochs: int = typer.Option(200, "--pre-epochs", help="GNN pretraining epochs on the annual history"),
     calibrate: bool = typer.Option(True, "--calibrate/--no-calibrate",
                                    help="out-of-sample conformal calibration of every model's quantiles"),
     burn_in: int = typer.Option(4, "--burn-in", help="calibration-only quarters before --first"),
@@ -120,9 +124,12 @@ def evaluate_cmd(
                               help="extra indicators in the bridge equations: none | ces (BLS employment by "
                                    "industry, to 2019-09) | mrts (Census retail by kind of business, to 2024-04) "
                                    "| all"),
-    annual_prior: bool = typer.Option(False, "--annual-prior/--no-annual-prior",
+    annual_prior: bool = typer.Option(True, "--annual-prior/--no-annual-prior",
                                       help="prior on each bridge's own-indicator coefficient from the annual "
                                            "production accounts published by the decision date"),
+    annual_history: bool = typer.Option(True, "--annual-history/--no-annual-history", help=(
+        "pretrain the GNN (graph and no-graph alike) on the annual history published by each decision date and "
+        "give LightGBM its rows (GDP by industry 1997+, BEA-BLS production accounts 1947+ once published)")),
     fmt: str = typer.Option("table", "--format", help="table | json"),
 ) -> None:
     """Walk-forward pseudo-real-time evaluation of the nowcasters: pinball, 95% coverage (before and after
@@ -145,10 +152,18 @@ def evaluate_cmd(
         except FileNotFoundError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
+    annual = None
+    if annual_history:
+        from gnn.nowcast_annual import AnnualHistory
+
+        annual = AnnualHistory(wh.read("bea_gdp_by_industry", "bea"),
+                               wh.read("production_accounts_go", "production_accounts"), wh.read("macro_monthly", "macro"))
     kw = dict(models=tuple(m.strip() for m in models.split(",")), io_summary=wh.read("bea_io_summary", "bea"),
+              annual=annual,
               refit_every=refit_every, calibrate=calibrate, burn_in=burn_in, seed=seed,
               gnn=GnnConfig(epochs=epochs, seeds=seeds, select_epochs=select_epochs,
-                            modes=tuple(m.strip() for m in gnn_modes.split(","))))
+                            modes=tuple(m.strip() for m in gnn_modes.split(",")), pre_epochs=pre_epochs,
+                            finetunes=tuple(f.strip() for f in gnn_finetune.split(","))))
     runs = {}
     with console.status("nowcast evaluate") as st:
         for label, tx in (("without_text", None), ("with_text", text)) if text_index else (("main", None),):
@@ -156,7 +171,7 @@ def evaluate_cmd(
                                    progress=lambda q, lb=label: st.update(f"nowcast evaluate ({lb}): {q}"))
     ev = runs.get("without_text", runs.get("main"))
     s = {**ev.summary, "dating": dating, "extra_indicators": {"set": extra, "industries": sorted(inp.extra)},
-         "annual_prior": annual_prior,
+         "annual_prior": annual_prior, "annual_history_pretraining": annual_history,
          "realtime_vintages": {k: v.source for k, v in inp.realtime.items()} if vintages else {}}
     if text_index:
         s["with_text"] = runs["with_text"].summary
