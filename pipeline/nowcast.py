@@ -145,7 +145,7 @@ def run_nowcasts(settings: Settings, console) -> list[dict]:
         rows = build_nowcasts(settings)
     for r in rows:
         go = r["gross_output_usd_millions"]
-        cal = r.get("calibration") or {}
+        cal = r.get("calibration") if isinstance(r.get("calibration"), dict) else {}  # "none": raw quantiles
         raw = cal.get("raw_gross_output_usd_millions")
         raw_txt = (f"; raw ${raw['q0.025'] / 1e6:,.2f}T-${raw['q0.975'] / 1e6:,.2f}T, calibrated on "
                    f"{cal['n_quarters']} quarters" if raw and cal.get("shifts") else "")

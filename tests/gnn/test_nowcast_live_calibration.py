@@ -157,3 +157,21 @@ def test_one_chained_pass_equals_separate_paths():
     assert cal.passes == 6 + 2  # one pass per decision date, shared by the three horizons
     with pytest.raises(ValueError, match="at least"):
         lc.LiveCalibrator(inp, n_quarters=2)
+
+
+def test_run_nowcasts_prints_the_raw_band_and_copes_with_uncalibrated_rows(monkeypatch):
+    from rich.console import Console
+
+    import pipeline.nowcast as pn
+
+    go = {"q0.025": 40e6, "q0.5": 55e6, "q0.975": 80e6}
+    row = {"quarter": "2026Q1", "as_of": "2026-03-31", "horizon_quarters": 6, "base_quarter": "2024Q3",
+           "gross_output_usd_millions": go, "oews_period": "2025-05", "io_year": 2023}
+    cal = {"n_quarters": 20, "shifts": {"0.5": 0.1}, "raw_gross_output_usd_millions": {**go, "q0.975": 60e6}}
+    rows = [{**row, "calibration": cal}, {**row, "quarter": "2025Q4", "calibration": "none"}]
+    monkeypatch.setattr(pn, "build_nowcasts", lambda settings: rows)
+    console = Console(record=True, width=300)
+    assert pn.run_nowcasts(None, console) == rows
+    text = console.export_text()
+    assert "raw $40.00T-$60.00T, calibrated on 20 quarters" in text
+    assert "2025Q4" in text and text.count("raw $") == 1
