@@ -416,6 +416,15 @@ def nowcast_path(inp: NowcastInputs, target: pd.Period, as_of: pd.Timestamp, mod
                  quantiles=QUANTILES, seed: int = 0) -> pd.DataFrame:
     """Quantiles of ``log GO_{i,target} - log GO_{i,k}`` (k = last BEA quarter published by ``as_of``) and the
     implied gross output levels, per industry (columns ``q0.025`` .. and ``go_q0.5_usd_millions`` ...)."""
+    return nowcast_paths(inp, target, as_of, model, quantiles, seed)[pd.Period(target, freq="Q")]
+
+
+def nowcast_paths(inp: NowcastInputs, target: pd.Period, as_of: pd.Timestamp, model: str = "bridge",
+                  quantiles=QUANTILES, seed: int = 0) -> dict[pd.Period, pd.DataFrame]:
+    """:func:`nowcast_path` for every quarter from ``k + 1`` to ``target`` in one pass (quarter -> frame). The
+    bootstrap draws step by step from one generator, so the frame of an intermediate quarter equals what
+    :func:`nowcast_path` gives for that quarter alone (same seed)."""
+    target = pd.Period(target, freq="Q")
     inp = inp.at(as_of)
     known = known_quarters(inp, as_of)
     if not len(known):
@@ -426,9 +435,12 @@ def nowcast_path(inp: NowcastInputs, target: pd.Period, as_of: pd.Timestamp, mod
         raise NowcastError(f"quarter {target} was already published by {as_of.date()} (last published {last})")
     codes = list(inp.go.columns)
     med = np.zeros(len(codes))
-    resid_steps: list[pd.DataFrame] = []
     prev = {c: None for c in codes}
-    for q in steps:
+    rng = np.random.default_rng(seed)
+    total = np.zeros((BOOTSTRAP_DRAWS, len(codes)))
+    base = inp.go.loc[last, codes].to_numpy()
+    paths = {}
+    for h, q in enumerate(steps, start=1):
         fits = {}
         for c in codes:
             if model == "bridge":
@@ -439,21 +451,17 @@ def nowcast_path(inp: NowcastInputs, target: pd.Period, as_of: pd.Timestamp, mod
             else:
                 raise NowcastError(f"unknown nowcast model {model!r}; expected 'bridge' or 'ar'")
         med += np.array([fits[c].median for c in codes])
-        resid_steps.append(pd.DataFrame({c: fits[c].resid * np.sqrt(len(fits[c].resid) / max(
-            len(fits[c].resid) - fits[c].n_params, 1)) for c in codes}))
-    rng = np.random.default_rng(seed)
-    total = np.zeros((BOOTSTRAP_DRAWS, len(codes)))
-    for r in resid_steps:
-        r = r.dropna()
+        r = pd.DataFrame({c: fits[c].resid * np.sqrt(len(fits[c].resid) / max(
+            len(fits[c].resid) - fits[c].n_params, 1)) for c in codes}).dropna()
         total += r.to_numpy()[rng.integers(0, len(r), BOOTSTRAP_DRAWS)]
-    qs = med[None, :] + np.quantile(total, quantiles, axis=0)
-    out = pd.DataFrame(qs.T, index=pd.Index(codes, name="bea_code"), columns=[f"q{t:g}" for t in quantiles])
-    base = inp.go.loc[last, codes].to_numpy()
-    for t in quantiles:
-        out[f"go_q{t:g}_usd_millions"] = base * np.exp(out[f"q{t:g}"].to_numpy())
-    out["base_quarter"] = str(last)
-    out["horizon_quarters"] = len(steps)
-    return out
+        qs = med[None, :] + np.quantile(total, quantiles, axis=0)
+        out = pd.DataFrame(qs.T, index=pd.Index(codes, name="bea_code"), columns=[f"q{t:g}" for t in quantiles])
+        for t in quantiles:
+            out[f"go_q{t:g}_usd_millions"] = base * np.exp(out[f"q{t:g}"].to_numpy())
+        out["base_quarter"] = str(last)
+        out["horizon_quarters"] = h
+        paths[q] = out
+    return paths
 
 
 def nowcast_dates(inp: NowcastInputs, information_date: pd.Timestamp | None = None) -> dict[str, pd.Timestamp]:

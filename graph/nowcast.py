@@ -16,7 +16,9 @@ gross-output quantiles per industry from the indicators published by ``D``, e.g.
    quantile gives a lower share), and ``nowcast = True``.
 
 The manifest says ``nowcast: true`` with the decision date, the base quarter, the horizon, the nowcaster and its
-quantiles, so every reader (CLI, JSON, API, both stores) can flag the quarter.
+quantiles, so every reader (CLI, JSON, API, both stores) can flag the quarter; ``nowcast_basis.calibration`` says
+how the quantiles were calibrated (the record the nowcast frame carries in ``attrs["calibration"]``, with the raw
+band's totals; "none" for raw quantiles).
 """
 from __future__ import annotations
 
@@ -37,6 +39,21 @@ REQUIRED = ("go_q0.5_usd_millions",)
 
 def _quantile_columns(nowcast: pd.DataFrame) -> list[str]:
     return [c for c in nowcast.columns if c.startswith("go_q") and c.endswith("_usd_millions")]
+
+
+def _calibration(nowcast: pd.DataFrame, codes) -> dict | str:
+    """What was done to the nowcast's quantiles: the calibration record (``nowcast.attrs["calibration"]``, e.g.
+    :meth:`gnn.nowcast_live_calibration.LiveCalibrator.calibrate`) with the raw band's totals where the frame keeps
+    ``raw_go_q*`` columns; the ``calibration`` column's text; else "none"."""
+    rec = nowcast.attrs.get("calibration")
+    if rec is None:
+        return str(nowcast["calibration"].iloc[0]) if "calibration" in nowcast.columns else "none"
+    rec = dict(rec)
+    raw = [c for c in nowcast.columns if c.startswith("raw_go_q") and c.endswith("_usd_millions")]
+    if raw:
+        rec["raw_gross_output_usd_millions"] = {c[len("raw_go_"):-len("_usd_millions")]:
+                                                float(nowcast[c].reindex(codes).sum()) for c in raw}
+    return rec
 
 
 def build_nowcast_quarter(inputs: BuildInputs, quarter: str | Quarter, as_of, nowcast: pd.DataFrame,
@@ -127,6 +144,7 @@ def build_nowcast_quarter(inputs: BuildInputs, quarter: str | Quarter, as_of, no
                 c[len("go_"):-len("_usd_millions")]: float(nowcast[c].reindex(codes).sum())
                 for c in _quantile_columns(nowcast)},
             "intermediate_inputs": f"nowcast gross output x {base_quarter} intermediate-input share",
+            "calibration": _calibration(nowcast, codes),
         },
         "ras": {"iterations": int(flows.ras.iterations), "max_row_gap": float(flows.ras.max_row_gap),
                 "max_col_gap": float(flows.ras.max_col_gap), "row_scale_k": float(flows.targets.row_scale)},

@@ -11,6 +11,11 @@ evaluation 2016Q2-2024Q3 (``econgraph nowcast evaluate``, release dating, vintag
 0.00620 after out-of-sample calibration (95% coverage 95.3%); the same network as the GNN without propagation scores
 0.00532, the GNN over the IO graph 0.00626 (Diebold-Mariano p = 0.24). The bridge stays the live nowcaster because
 it chains several quarters ahead (residual bootstrap) where the panel models nowcast one quarter.
+
+**Calibrated bands.** The live quantiles of an ``h``-quarter-ahead nowcast are recalibrated out of sample with the
+split-conformal shifts of the bridge's own pseudo-real-time ``h``-step nowcasts of the last 20 quarters published by
+the decision date (:mod:`gnn.nowcast_live_calibration`); the raw quantiles stay in the ``raw_*`` columns and the
+record goes to the manifest's ``nowcast_basis.calibration``.
 """
 from __future__ import annotations
 
@@ -71,18 +76,35 @@ def load_nowcast_inputs(wh: Warehouse, realtime: bool = True, dating: str = "rel
                           realtime=vint, dating=dating, extra_monthly=extra_monthly, extra_own=extra_own, prior=prior)
 
 
-def nowcast_table(settings: Settings, model: str = DEFAULT_MODEL) -> dict[str, pd.DataFrame]:
-    """Quarter -> per-industry nowcast (quantiles of log growth since the base quarter and gross-output levels)."""
-    from gnn.nowcast import nowcast_dates, nowcast_path
+def nowcast_frames(inp, dates: dict, model: str = DEFAULT_MODEL, calibrate: bool = True,
+                   n_calibration: int | None = None) -> dict[str, pd.DataFrame]:
+    """Quarter -> :func:`gnn.nowcast.nowcast_path` frame decided at ``dates[quarter]``, with (``calibrate``) its
+    quantiles calibrated out of sample for its horizon (:mod:`gnn.nowcast_live_calibration`; raw ones kept as
+    ``raw_*`` columns, the record in ``frame.attrs["calibration"]`` and the ``calibration`` column). One calibrator
+    serves every quarter, so quarters sharing a decision date and horizons sharing calibration nowcasts share work."""
+    from gnn.nowcast import nowcast_path
+    from gnn.nowcast_live_calibration import DEFAULT_CALIBRATION_QUARTERS, LiveCalibrator
 
-    wh = Warehouse(settings.home)
-    inp = load_nowcast_inputs(wh, realtime=True, annual_prior=True)
+    cal = (LiveCalibrator(inp, model, n_calibration or DEFAULT_CALIBRATION_QUARTERS,
+                          max_horizon=max(len(dates), 1)) if calibrate else None)
     out = {}
-    for q, as_of in nowcast_dates(inp, information_date(wh)).items():
+    for q, as_of in dates.items():
         frame = nowcast_path(inp, pd.Period(q, freq="Q"), as_of, model=model)
+        if cal is not None:
+            frame = cal.calibrate(frame, as_of)
         frame["as_of"] = as_of.date().isoformat()
         out[q] = frame
     return out
+
+
+def nowcast_table(settings: Settings, model: str = DEFAULT_MODEL, calibrate: bool = True) -> dict[str, pd.DataFrame]:
+    """Quarter -> per-industry nowcast (quantiles of log growth since the base quarter and gross-output levels),
+    calibrated per horizon out of sample unless ``calibrate`` is off (:func:`nowcast_frames`)."""
+    from gnn.nowcast import nowcast_dates
+
+    wh = Warehouse(settings.home)
+    inp = load_nowcast_inputs(wh, realtime=True, annual_prior=True)
+    return nowcast_frames(inp, nowcast_dates(inp, information_date(wh)), model, calibrate)
 
 
 def build_nowcasts(settings: Settings, model: str = DEFAULT_MODEL, store_kind: str | None = None,
@@ -103,6 +125,7 @@ def build_nowcasts(settings: Settings, model: str = DEFAULT_MODEL, store_kind: s
             rows.append({"quarter": q, "as_of": qb.graph.manifest["as_of"], "nowcast": True,
                          "base_quarter": basis["base_quarter"], "horizon_quarters": basis["horizon_quarters"],
                          "gross_output_usd_millions": basis["gross_output_usd_millions"],
+                         "calibration": basis.get("calibration"),
                          "oews_period": qb.graph.manifest["oews_period"], "io_year": qb.graph.manifest["io_year"],
                          **{f"automatable_wage_bill_usd[{r}]": float(nat.loc[r, "automatable_wage_bill_usd"])
                             for r in nat.index}})
@@ -122,9 +145,13 @@ def run_nowcasts(settings: Settings, console) -> list[dict]:
         rows = build_nowcasts(settings)
     for r in rows:
         go = r["gross_output_usd_millions"]
+        cal = r.get("calibration") if isinstance(r.get("calibration"), dict) else {}  # "none": raw quantiles
+        raw = cal.get("raw_gross_output_usd_millions")
+        raw_txt = (f"; raw ${raw['q0.025'] / 1e6:,.2f}T-${raw['q0.975'] / 1e6:,.2f}T, calibrated on "
+                   f"{cal['n_quarters']} quarters" if raw and cal.get("shifts") else "")
         console.print(f"nowcast {r['quarter']} (as of {r['as_of']}, {r['horizon_quarters']}q after BEA "
                       f"{r['base_quarter']}): gross output ${go['q0.5'] / 1e6:,.2f}T (95% band "
-                      f"${go['q0.025'] / 1e6:,.2f}T-${go['q0.975'] / 1e6:,.2f}T), OEWS {r['oews_period']}, "
+                      f"${go['q0.025'] / 1e6:,.2f}T-${go['q0.975'] / 1e6:,.2f}T{raw_txt}), OEWS {r['oews_period']}, "
                       f"IO {r['io_year']}")
     console.print(f"nowcast: {len(rows)} quarters built in {time.perf_counter() - t0:.1f}s; `econgraph impact` "
                   f"answers for the latest ({rows[-1]['quarter'] if rows else 'none'})")

@@ -115,11 +115,19 @@ def test_cli_nowcast_build_then_impact_defaults_to_latest_flagged(warehouse, tmp
     rows = json.loads(r.stdout)
     assert [x["quarter"] for x in rows] == ["2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1"]
     assert all(x["nowcast"] for x in rows)
+    for h, x in enumerate(rows, start=1):  # every live quarter's band is calibrated for its horizon
+        cal = x["calibration"]
+        assert cal["horizon_quarters"] == h and cal["n_quarters"] >= 4 and cal["shifts"] is not None
+        assert cal["text"].startswith(f"split conformal, horizon {h}, ")
+        go, raw = x["gross_output_usd_millions"], cal["raw_gross_output_usd_millions"]
+        assert go["q0.025"] <= go["q0.5"] <= go["q0.975"]
+        assert go["q0.975"] - go["q0.025"] != pytest.approx(raw["q0.975"] - raw["q0.025"])
     r = runner.invoke(app, ["impact", "--format", "json"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["quarter"] == "2026Q1" and doc["nowcast"] is True
     assert doc["basis"]["nowcast_basis"]["horizon_quarters"] == 6
+    assert doc["basis"]["nowcast_basis"]["calibration"]["horizon_quarters"] == 6
     r = runner.invoke(app, ["impact"])
     assert r.exit_code == 0, r.output
     assert "NOWCAST" in r.output and "95% band" in r.output
