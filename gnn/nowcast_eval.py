@@ -12,6 +12,9 @@ can be fitted is :data:`FIRST_FEASIBLE` (2015Q2: the bridge equations need 12 qu
 is known only once both its quarters are published, so 2012Q1's waits for 2011Q4 until November 2018); the default
 scored window is 2016Q2-2024Q3, the four quarters before it feeding only the calibration.
 
+**Annual history** (:mod:`gnn.nowcast_annual`, on by default in ``econgraph nowcast evaluate``): at each refit the
+panel models also get the annual panel published by the decision date (GNN: pretraining; LightGBM: extra rows).
+
 **Calibration** (:mod:`gnn.nowcast_calibrate`): each model's quantiles for quarter ``t`` are shifted by the
 conformal shifts of its own earlier out-of-sample nowcasts of the quarters published by ``D_t`` (expanding; never
 ``t``). Scores before calibration are kept (``before_calibration``).

@@ -5,6 +5,8 @@
 * ``nowcast show``: the nowcast table (quantiles of gross output per industry) for one quarter.
 * ``nowcast evaluate``: walk-forward pseudo-real-time evaluation 2016Q2-2024Q3 (:mod:`gnn.nowcast_eval`), every
   model's quantiles calibrated out of sample; ``--text-index`` runs it without and with the Beige Book feature.
+* ``nowcast calibration``: out-of-sample check of the live bands' per-horizon calibration
+  (:func:`gnn.nowcast_live_calibration.walk_forward_coverage`).
 * ``forecast scaling`` (registered under ``forecast``): marginal value of data (:mod:`gnn.nowcast_scaling`), with the
   text-source line.
 """
@@ -84,6 +86,43 @@ def show_cmd(
     cols = ["go_q0.025_usd_millions", "go_q0.5_usd_millions", "go_q0.975_usd_millions"]
     for code, *vals in frame[["bea_code", *cols]].itertuples(index=False):
         t.add_row(code, *(f"{v / 1e3:,.1f}" for v in vals))
+    out.print(t)
+
+
+@app.command("calibration")
+def calibration_cmd(
+    first: str = typer.Option("2019Q1", "--first", help="first target quarter"),
+    last: str = typer.Option("2024Q3", "--last", help="last target quarter"),
+    horizons: str = typer.Option("1,2,3,4", "--horizons", help="comma-separated quarters ahead"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """Walk-forward check of the live bands' calibration: every h-step nowcast of first..last decided the day before
+    BEA published t - h + 1, calibrated with the shifts known then; 95% coverage and pinball, raw and calibrated."""
+    from gnn.nowcast_live_calibration import walk_forward_coverage
+    from ingest.warehouse import Warehouse
+
+    from .nowcast import load_nowcast_inputs
+
+    inp = load_nowcast_inputs(Warehouse(get_settings().home), realtime=True, annual_prior=True)
+    with console.status("nowcast calibration check"):
+        wf = walk_forward_coverage(inp, first, last, tuple(int(h) for h in horizons.split(",")))
+    if wf.empty:
+        console.print(f"[red]no {first}..{last} nowcast could be calibrated (too few published quarters)[/red]")
+        raise typer.Exit(1)
+    cols = ["covered_raw", "covered", "pinball_raw", "pinball"]
+    by_h = wf.groupby("horizon")[cols].mean()
+    res = {"window": f"{first}..{last}", "horizons": {int(h): {**{c: float(r[c]) for c in cols},
+                                                                "quarters": int((wf["horizon"] == h).sum())}
+                                                      for h, r in by_h.iterrows()}}
+    if fmt == "json":
+        out.print_json(json.dumps(res))
+        return
+    t = Table(title=f"live-band calibration, walk-forward {first}..{last} (central 95% band)")
+    for col in ("h", "quarters", "coverage raw", "coverage calibrated", "pinball raw", "pinball calibrated"):
+        t.add_column(col, justify="right")
+    for h, v in res["horizons"].items():
+        t.add_row(str(h), str(v["quarters"]), f"{v['covered_raw']:.3f}", f"{v['covered']:.3f}",
+                  f"{v['pinball_raw']:.5f}", f"{v['pinball']:.5f}")
     out.print(t)
 
 

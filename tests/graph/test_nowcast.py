@@ -131,3 +131,27 @@ def test_cli_nowcast_build_then_impact_defaults_to_latest_flagged(warehouse, tmp
     r = runner.invoke(app, ["impact"])
     assert r.exit_code == 0, r.output
     assert "NOWCAST" in r.output and "95% band" in r.output
+
+
+def test_cli_nowcast_calibration_check_reports_raw_and_calibrated_coverage(warehouse, tmp_path, monkeypatch):
+    """`econgraph nowcast calibration` scores the live bands' per-horizon calibration out of sample."""
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    shutil.copytree(warehouse.root, tmp_path / "warehouse")
+    monkeypatch.setenv("ECONGRAPH_HOME", str(tmp_path))
+    runner = CliRunner()
+    r = runner.invoke(app, ["nowcast", "calibration", "--first", "2023Q1", "--last", "2023Q4", "--horizons", "1,2",
+                            "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["window"] == "2023Q1..2023Q4" and set(doc["horizons"]) == {"1", "2"}
+    for v in doc["horizons"].values():
+        assert v["quarters"] >= 1 and 0 <= v["covered_raw"] <= 1 and 0 <= v["covered"] <= 1
+        assert v["covered"] != v["covered_raw"] or v["pinball"] != v["pinball_raw"]  # calibration moved the bands
+    r = runner.invoke(app, ["nowcast", "calibration", "--first", "2006Q1", "--last", "2006Q2"])
+    assert r.exit_code == 1 and "could be calibrated" in r.output
