@@ -288,11 +288,8 @@ def _pretrainer(pretrain, up, down, pre_epochs: int, kw: dict):
     before ``before_year`` when given), or None without one (or with fewer than 8 such years)."""
     if pretrain is None or pre_epochs <= 0:
         return lambda *a: None
-    F = pretrain.X.shape[-1]
-    mu = pretrain.X.reshape(-1, F).mean(axis=0)
-    sd = pretrain.X.reshape(-1, F).std(axis=0)
-    sd[sd == 0] = 1.0
-    Xa, ya = (pretrain.X - mu) / sd, pretrain.y / (float(np.nanstd(pretrain.y)) or 1.0)
+    mu, sd, ysd = _standardise(pretrain)  # the annual panel on its own
+    Xa, ya = (pretrain.X - mu) / sd, pretrain.y / ysd
     years = np.asarray(pretrain.years)
     cache: dict = {}
 
@@ -333,9 +330,8 @@ def fit_lightgbm(panel: Panel, n_estimators: int = 200, seed: int = 0, pretrain=
     if pretrain is not None:
         Ta = pretrain.X.shape[0]
         Xa = pretrain.X.reshape(-1, F)
-        mua, sda = Xa.mean(axis=0), Xa.std(axis=0)
-        sda[sda == 0] = 1.0
-        ya = pretrain.y.reshape(-1) / (float(np.nanstd(pretrain.y)) or 1.0)
+        mua, sda, ysda = _standardise(pretrain)  # the annual panel on its own
+        ya = pretrain.y.reshape(-1) / ysda
         Xtr = np.vstack([np.column_stack([Xtr, np.zeros(len(Xtr))]),
                          np.column_stack([(Xa - mua) / sda, np.tile(np.arange(N), Ta), np.ones(len(Xa))])])
         ytr = np.concatenate([ytr, ya])

@@ -9,7 +9,9 @@ import pytest
 from gnn import nowcast as nc
 from gnn.nowcast_annual import EARLY_PROXY, FIRST_71_INDUSTRY_RELEASE, AnnualHistory, AnnualPanel
 from gnn.nowcast_eval import GnnConfig, evaluate
-from gnn.nowcast_gnn import Panel, _pretrainer, fit_gnn, fit_lightgbm, propagation
+from gnn.nowcast_gnn import Panel, _pretrainer, fit_gnn, fit_lightgbm
+
+from .test_nowcast_eval import _chain_panel
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +56,10 @@ def test_annual_panel_uses_only_published_months_and_proxies_before_g17(history,
     assert no_proxy.panel(inp.at(d), d, codes, 4).years[0] >= 2001  # without proxies: from the G.17 series on
 
 
-def _chain(T=60, seed=0):
-    rng = np.random.default_rng(seed)
-    shock = rng.normal(size=T)
-    X = np.zeros((T, 2, 4))
-    X[:, 0, 0] = shock
-    X[:, 1, 0] = rng.normal(size=T)
-    y = np.column_stack([shock, shock]) * 0.02 + rng.normal(scale=0.002, size=(T, 2))
-    A = pd.DataFrame([[0.0, 0.0], [0.5, 0.0]], index=["0", "1"], columns=["0", "1"])
-    return X, y, propagation(A, ["0", "1"])
+def _chain():
+    """The two-industry supply chain of the GNN tests: features, targets and propagation."""
+    _, X, y, prop = _chain_panel()
+    return X, y, prop
 
 
 def test_pretraining_starts_both_variants_from_annual_weights():
